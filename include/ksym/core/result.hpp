@@ -1,0 +1,84 @@
+#pragma once
+// result<T>: a value or a status, without exceptions or RTTI.
+
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "ksym/core/errc.hpp"
+
+namespace ksym {
+
+/// Holds either a T or a non-ok status. Usable in constant expressions for
+/// literal T. Accessing the value of an error result is a contract violation:
+/// it aborts (there are no exceptions to throw).
+template <class T>
+class [[nodiscard]] result {
+    static_assert(!std::is_reference_v<T>, "result<T&> is not supported; use a pointer");
+
+public:
+    /// An ok result holding `v`.
+    constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT: implicit
+        : st_{}, has_(true) {
+        std::construct_at(&value_, std::move(v));
+    }
+    /// An error result. `s` must not be ok.
+    constexpr result(status s) noexcept : st_(s.ok() ? status{errc::invalid_argument} : s) {}  // NOLINT
+    constexpr result(errc e) noexcept : result(status{e}) {}                                   // NOLINT
+
+    constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>)
+        : st_(o.st_), has_(o.has_) {
+        if (has_) std::construct_at(&value_, o.value_);
+    }
+    constexpr result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+        : st_(o.st_), has_(o.has_) {
+        if (has_) std::construct_at(&value_, std::move(o.value_));
+    }
+    constexpr result& operator=(result o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        reset();
+        st_ = o.st_;
+        if (o.has_) {
+            std::construct_at(&value_, std::move(o.value_));
+            has_ = true;
+        }
+        return *this;
+    }
+    constexpr ~result() { reset(); }
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return has_; }
+    constexpr explicit operator bool() const noexcept { return has_; }
+
+    /// The status: ok when a value is held.
+    [[nodiscard]] constexpr status error() const noexcept { return st_; }
+
+    [[nodiscard]] constexpr T& value() & noexcept { check(); return value_; }
+    [[nodiscard]] constexpr const T& value() const& noexcept { check(); return value_; }
+    [[nodiscard]] constexpr T&& value() && noexcept { check(); return std::move(value_); }
+    [[nodiscard]] constexpr T& operator*() & noexcept { return value(); }
+    [[nodiscard]] constexpr const T& operator*() const& noexcept { return value(); }
+    [[nodiscard]] constexpr T* operator->() noexcept { return &value(); }
+    [[nodiscard]] constexpr const T* operator->() const noexcept { return &value(); }
+
+    /// The value, or `fallback` when this holds an error.
+    [[nodiscard]] constexpr T value_or(T fallback) const& { return has_ ? value_ : fallback; }
+
+private:
+    constexpr void check() const noexcept {
+        if (!has_) std::abort();
+    }
+    constexpr void reset() noexcept {
+        if (has_) {
+            std::destroy_at(&value_);
+            has_ = false;
+        }
+    }
+
+    union {
+        T value_;
+    };
+    status st_;
+    bool has_ = false;
+};
+
+}  // namespace ksym

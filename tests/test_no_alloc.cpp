@@ -1,0 +1,112 @@
+// Every reader, the batch reader and the translator run without touching the heap.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <unistd.h>
+#include <new>
+
+#include "alloc_counter.hpp"
+#include "ksym.hpp"
+
+using ksym_test::alloc_scope;
+
+TEST_CASE("the counter sees allocations") {
+    // Guard against a counter that cannot fail: a real allocation must register.
+    // (A new-expression may be elided; a direct call to operator new may not.)
+    alloc_scope scope;
+    void* p = ::operator new(16);
+    const std::size_t one = scope.count();
+    ::operator delete(p);
+    void* q = ::operator new[](64, std::nothrow);
+    const std::size_t two = scope.count();
+    ::operator delete[](q);
+    CHECK(one == 1);
+    CHECK(two == 2);
+}
+
+namespace {
+std::array<std::byte, 4096> make_memory() {
+    std::array<std::byte, 4096> m{};
+    for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::byte>(i * 7 + 1);
+    m[1000] = std::byte{0};
+    return m;
+}
+bool cb(void* ctx, std::uint64_t addr, std::byte* out, std::size_t len, std::uint64_t*) {
+    const auto* m = static_cast<const std::array<std::byte, 4096>*>(ctx);
+    if (addr + len > m->size()) return false;
+    for (std::size_t i = 0; i < len; ++i) out[i] = (*m)[addr + i];
+    return true;
+}
+}  // namespace
+
+TEST_CASE("readers and batch reads allocate nothing") {
+    const auto mem = make_memory();
+    // Set up the file outside the measured region: paths and files are the caller's business.
+    char tmpl[] = "/tmp/ksym-noalloc-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, mem.data(), mem.size()) == static_cast<ssize_t>(mem.size()));
+
+    std::size_t allocs = 0;
+    bool all_ok = true;
+    {
+        alloc_scope scope;
+        ksym::buffer_reader br(mem, 0x1000);
+        ksym::file_reader fr(fd, 0x2000, 0, mem.size());
+        ksym::callback_reader cr(&cb, const_cast<std::array<std::byte, 4096>*>(&mem));
+        ksym::segment_map<16> map;
+        all_ok &= map.add(0x1000, 0x1000, br).ok();
+        all_ok &= map.add(0x1800, 0x1000, fr, 0x2000).ok();
+        all_ok &= map.add(0x8000, 0x1000, cr, 0).ok();
+        std::array<std::byte, 64> out{};
+        all_ok &= br.read(0x1010, out).ok();
+        all_ok &= fr.read(0x2010, out).ok();
+        all_ok &= cr.read(0x10, out).ok();
+        all_ok &= map.read(0x17f0, out).ok();
+        all_ok &= !map.read(0x2800, out).ok();
+
+        ksym::batch_reader<ksym::segment_map<16>, ksym::arch::x86_64> batch(map);
+        std::array<std::uint32_t, 32> u32{};
+        all_ok &= batch.read_array(0x1000, std::span(u32)).ok();
+        std::array<std::uint64_t, 8> window{};
+        std::uint64_t sum = 0;
+        all_ok &= batch
+                      .for_each_window(0x8000, 300, std::span(window),
+                                       [&](std::uint64_t, std::span<const std::uint64_t> c) {
+                                           for (auto v : c) sum += v;
+                                           return ksym::status{};
+                                       })
+                      .ok();
+        std::array<char, 1024> str{};
+        all_ok &= batch.read_string(0x1000 + 990, str).has_value();
+        all_ok &= sum != 0;
+
+        ksym::batch_reader<ksym::buffer_reader, ksym::arch::s390x> be(br);
+        all_ok &= be.read_array(0x1000, std::span(u32)).ok();
+        allocs = scope.count();
+    }
+    ::close(fd);
+    std::remove(tmpl);
+    CHECK(all_ok);
+    CHECK(allocs == 0);
+}
+
+TEST_CASE("the translator allocates nothing") {
+    alloc_scope scope;
+    unsigned mix = 0;
+    for (int v = 0; v < 256; ++v) {
+        const auto a = ksym::from_nm_type(static_cast<char>(v));
+        mix += static_cast<unsigned>(ksym::to_nm_type(a));
+        const auto e = ksym::from_st_info(static_cast<std::uint8_t>(v));
+        if (auto b = ksym::to_st_info(e.binding, e.kind)) mix += *b;
+        mix += static_cast<unsigned>(ksym::module_symbol_type(ksym::module_type_era::typetab, {0, 0, 'T'}));
+    }
+    const std::size_t allocs = scope.count();
+    CHECK(mix != 0);
+    CHECK(allocs == 0);
+}
