@@ -1,0 +1,588 @@
+#pragma once
+// The kernel's built-in kallsyms table, decoded from kernel memory.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "ksym/arch/traits.hpp"
+#include "ksym/batch/batch_reader.hpp"
+#include "ksym/core/errc.hpp"
+#include "ksym/core/result.hpp"
+#include "ksym/kallsyms/layout.hpp"
+#include "ksym/kallsyms/token_table.hpp"
+#include "ksym/memory/reader.hpp"
+
+namespace ksym {
+
+/// Longest symbol name the kernel keeps, terminating NUL included (6.1+; 128 before).
+inline constexpr std::size_t ksym_name_len = 512;
+
+/// One decoded symbol. `name` points into the buffer the caller passed.
+struct kallsyms_symbol {
+    std::uint32_t index = 0;  ///< position in the table (address order)
+    std::uint64_t address = 0;
+    char type = '?';          ///< nm letter
+    std::string_view name;
+};
+
+/// The symbol containing an address.
+struct address_match {
+    std::uint32_t index = 0;    ///< first of the symbols at `address` (the kernel's choice among aliases)
+    std::uint64_t address = 0;  ///< where the symbol starts
+    std::uint64_t offset = 0;   ///< looked-up address minus `address`
+    std::uint64_t size = 0;     ///< distance to the next higher address; 0 for the last symbol
+};
+
+/// Which compiler suffixes name lookup ignores, as kernels built with
+/// CONFIG_LTO_CLANG did (see cleanup_symbol_name in kernel/kallsyms.c).
+enum class name_suffix_rule : std::uint8_t {
+    exact,                 ///< plain comparison: GCC-built kernels, and every kernel since 6.11
+    strip_from_first_dot,  ///< 5.16 - 6.4 with clang LTO: "foo.llvm.123" and "foo.cfi_jt" match "foo"
+    strip_llvm,            ///< 6.5 - 6.10 with clang LTO: only a ".llvm." suffix is ignored
+};
+
+/// Options for opening a table. Everything defaults to detection.
+struct kallsyms_options {
+    /// Force an address encoding instead of inferring it.
+    std::optional<address_encoding> encoding;
+    name_suffix_rule suffix_rule = name_suffix_rule::exact;
+    /// Bytes per kallsyms_seqs_of_names entry: 3 (6.2+), 4 (the first 6.2-cycle
+    /// form, in some 6.1.y stable kernels); 0 = detect.
+    std::uint8_t seq_bytes = 0;
+};
+
+/// A kallsyms table in target memory, decoded on demand.
+///
+/// Open it with the array addresses (a kallsyms_layout); then iterate in table
+/// order, fetch by index, look up by name or by address. Every read goes
+/// through the batch reader in windows, the token table is read once into a
+/// fixed buffer, and nothing allocates. All input is treated as hostile:
+/// counts, offsets and lengths are checked before use, loops are bounded by
+/// the symbol count, and bad data yields `corrupt` (or the reader's `fault`).
+template <MemoryReader R, ArchTraits Arch>
+class kallsyms_table {
+public:
+    using word = typename Arch::word;
+    /// More symbols than any kernel has (allyesconfig x86-64 has ~1.5M); a
+    /// larger count is taken as corruption.
+    static constexpr std::uint32_t max_symbols = 1u << 24;
+    /// Bytes of the names stream the decoder holds at once.
+    static constexpr std::size_t names_window = 4096;
+    /// Longest compressed name record accepted (token bytes, type included):
+    /// every token expands to at least one character and a name has at most
+    /// ksym_name_len of them, so anything longer is corrupt.
+    static constexpr std::size_t max_record = 2 * ksym_name_len;
+    static_assert(max_record + 2 <= names_window);
+
+    /// Opens the table at `layout` in `reader`. The reader must outlive the table.
+    [[nodiscard]] static constexpr result<kallsyms_table> open(R& reader, const kallsyms_layout& layout,
+                                                               const kallsyms_options& opts = {}) {
+        kallsyms_table t(reader, layout, opts);
+        if (status s = t.init(); !s) return s;
+        return t;
+    }
+
+    /// Number of symbols.
+    [[nodiscard]] constexpr std::uint32_t size() const noexcept { return n_; }
+    [[nodiscard]] constexpr address_encoding encoding() const noexcept { return enc_; }
+    /// The base added to offsets (0 for absolute and place-relative tables).
+    [[nodiscard]] constexpr std::uint64_t relative_base() const noexcept { return rb_; }
+    [[nodiscard]] constexpr std::uint8_t marker_bytes() const noexcept { return marker_bytes_; }
+    [[nodiscard]] constexpr std::uint8_t seq_bytes() const noexcept { return seq_bytes_; }
+    [[nodiscard]] constexpr const kallsyms_layout& layout() const noexcept { return layout_; }
+    [[nodiscard]] constexpr const token_table& tokens() const noexcept { return tokens_; }
+    /// Reader calls made so far (for tests and benchmarks).
+    [[nodiscard]] constexpr std::size_t reader_calls() const noexcept { return br_.calls(); }
+
+    /// Address of symbol `i`: one read.
+    constexpr result<std::uint64_t> address_at(std::uint32_t i) {
+        if (i >= n_) return status{errc::invalid_argument};
+        std::uint64_t a = 0;
+        if (status s = addresses(i, std::span(&a, 1)); !s) return s;
+        return a;
+    }
+
+    /// Symbol `i` with its name written into `name_buf` (ksym_name_len bytes
+    /// are always enough): one marker read, then at most 255 name records
+    /// skipped inside one window.
+    constexpr result<kallsyms_symbol> at(std::uint32_t i, std::span<char> name_buf) {
+        if (i >= n_) return status{errc::invalid_argument};
+        auto off = name_offset(i);
+        if (!off) return off.error();
+        kallsyms_symbol sym;
+        sym.index = i;
+        if (auto used = expand(*off, name_buf, sym); !used) return used.error();
+        auto a = address_at(i);
+        if (!a) return a.error();
+        sym.address = *a;
+        return sym;
+    }
+
+    /// Byte offset of symbol `i`'s record in kallsyms_names.
+    constexpr result<std::uint64_t> name_offset(std::uint32_t i) {
+        if (i >= n_) return status{errc::invalid_argument};
+        std::uint64_t off = 0;
+        if (status s = read_marker(i >> 8, off); !s) return s;
+        for (std::uint32_t k = 0; k < (i & 0xffu); ++k) {
+            auto len = record_length(off);
+            if (!len) return len.error();
+            off += *len;
+        }
+        return off;
+    }
+
+    /// Calls `visit(const kallsyms_symbol&)` for every symbol in table order.
+    /// `visit` returns void, bool (false stops) or status (non-ok stops and is
+    /// returned). Names are expanded into `name_buf`, valid during the call.
+    template <class Visit>
+    constexpr status for_each(std::span<char> name_buf, Visit&& visit) {
+        return for_each_in(0, n_, name_buf, visit);
+    }
+
+    /// Like for_each, over symbols [first, last).
+    template <class Visit>
+    constexpr status for_each_in(std::uint32_t first, std::uint32_t last, std::span<char> name_buf, Visit&& visit) {
+        if (first > last || last > n_) return {errc::invalid_argument};
+        if (first == last) return {};
+        auto start = name_offset(first);
+        if (!start) return start.error();
+        std::uint64_t off = *start;
+        constexpr std::uint32_t block = 512;
+        std::array<std::uint64_t, block> addrs{};
+        for (std::uint32_t base = first; base < last; base += block) {
+            const std::uint32_t count = std::min<std::uint32_t>(block, last - base);
+            if (status s = addresses(base, std::span(addrs).first(count)); !s) return s;
+            for (std::uint32_t k = 0; k < count; ++k) {
+                kallsyms_symbol sym;
+                sym.index = base + k;
+                sym.address = addrs[k];
+                auto used = expand(off, name_buf, sym);
+                if (!used) return used.error();
+                off += *used;
+                if constexpr (std::is_same_v<decltype(visit(sym)), bool>) {
+                    if (!visit(sym)) return {};
+                } else if constexpr (std::is_same_v<decltype(visit(sym)), status>) {
+                    if (status s = visit(sym); !s) return s;
+                } else {
+                    visit(sym);
+                }
+            }
+        }
+        return {};
+    }
+
+    /// The symbol named `name` (without its type letter). With
+    /// kallsyms_seqs_of_names present this is a binary search (the kernel's
+    /// kallsyms_lookup_names); otherwise a linear scan in table order (the
+    /// kernel's pre-6.2 kallsyms_lookup_name). Among equal names the one with
+    /// the lowest address wins, as in the kernel. `name_buf` receives the
+    /// table's spelling of the name (which may carry an ignored suffix).
+    constexpr result<kallsyms_symbol> find_by_name(std::string_view name, std::span<char> name_buf) {
+        if (name.empty()) return status{errc::not_found};
+        if (name_buf.size() < 2) return status{errc::capacity};
+        if (layout_.seqs_of_names) return find_by_name_sorted(name, name_buf);
+        return find_by_name_linear(name, name_buf);
+    }
+
+    /// The linear search, regardless of kallsyms_seqs_of_names (the
+    /// kernel's pre-6.2 algorithm; a cross-check for the sorted one).
+    constexpr result<kallsyms_symbol> find_by_name_linear(std::string_view name, std::span<char> name_buf) {
+        std::optional<kallsyms_symbol> found;
+        std::size_t found_len = 0;
+        // Exact matches win over suffix-stripped ones, as the kernel tried
+        // strcmp first and the cleaned-up name second.
+        std::optional<std::uint32_t> stripped;
+        const status s = for_each(name_buf, [&](const kallsyms_symbol& sym) {
+            if (sym.name == name) {
+                found = sym;
+                found_len = sym.name.size();
+                return false;
+            }
+            if (!stripped && cleanup(sym.name) == name) stripped = sym.index;
+            return true;
+        });
+        if (!s) return s;
+        if (found) {
+            found->name = std::string_view(name_buf.data(), found_len);
+            return *found;
+        }
+        if (stripped) return at(*stripped, name_buf);
+        return status{errc::not_found};
+    }
+
+    /// The symbol containing `addr`: the last symbol whose address is <= addr,
+    /// then back to the first of its aliases (same address), with the size up
+    /// to the next higher address. O(log n) reads.
+    constexpr result<address_match> find_by_address(std::uint64_t addr) {
+        if (n_ == 0) return status{errc::not_found};
+        // Binary search for the last index with address <= addr.
+        std::uint32_t lo = 0, hi = n_;  // invariant: answer in [lo, hi)
+        auto a0 = address_at(0);
+        if (!a0) return a0.error();
+        if (addr < *a0) return status{errc::not_found};
+        while (hi - lo > 1) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            auto am = address_at(mid);
+            if (!am) return am.error();
+            if (*am <= addr) lo = mid;
+            else hi = mid;
+        }
+        auto al = address_at(lo);
+        if (!al) return al.error();
+        address_match m{lo, *al, addr - *al, 0};
+        // First alias. Bounded by the index, so hostile data cannot loop.
+        while (m.index > 0) {
+            auto prev = address_at(m.index - 1);
+            if (!prev) return prev.error();
+            if (*prev != m.address) break;
+            --m.index;
+        }
+        // Next strictly higher address.
+        for (std::uint32_t j = lo + 1; j < n_; ++j) {
+            auto next = address_at(j);
+            if (!next) return next.error();
+            if (*next > m.address) {
+                m.size = *next - m.address;
+                break;
+            }
+        }
+        return m;
+    }
+
+    /// Decodes the addresses of symbols [first, first + out.size()) into out,
+    /// one read.
+    constexpr status addresses(std::uint32_t first, std::span<std::uint64_t> out) {
+        if (out.empty()) return {};
+        if (first >= n_ || out.size() > n_ - first) return {errc::invalid_argument};
+        if (enc_ == address_encoding::absolute) {
+            constexpr std::size_t chunk = 256;
+            std::array<word, chunk> raw{};
+            for (std::size_t k = 0; k < out.size(); k += chunk) {
+                const std::size_t c = std::min(chunk, out.size() - k);
+                if (status s = br_.read_array(*layout_.addresses + (first + k) * sizeof(word), std::span(raw).first(c)); !s)
+                    return s;
+                for (std::size_t j = 0; j < c; ++j) out[k + j] = raw[j];
+            }
+            return {};
+        }
+        constexpr std::size_t chunk = 512;
+        std::array<std::int32_t, chunk> raw{};
+        for (std::size_t k = 0; k < out.size(); k += chunk) {
+            const std::size_t c = std::min(chunk, out.size() - k);
+            const std::uint64_t at = *layout_.offsets + (first + k) * 4;
+            if (status s = br_.read_array(at, std::span(raw).first(c)); !s) return s;
+            for (std::size_t j = 0; j < c; ++j) out[k + j] = decode_offset(raw[j], at + 4 * j);
+        }
+        return {};
+    }
+
+    /// Decides between base-relative and absolute-percpu from the offsets:
+    /// an absolute-percpu table stores every ordinary symbol as a negative
+    /// offset (only per-CPU symbols are >= 0), while a base-relative table
+    /// never has bit 31 set (that would need a kernel over 2 GiB). So: more
+    /// than half negative means absolute-percpu. vmlinux-to-elf uses the same
+    /// majority rule; a table whose offsets are all zero stays base-relative.
+    constexpr result<address_encoding> infer_relative_encoding() {
+        std::array<std::int32_t, 1024> window{};
+        std::uint64_t negative = 0;
+        if (status s = br_.for_each_window(*layout_.offsets, n_, std::span(window),
+                                           [&](std::uint64_t, std::span<const std::int32_t> c) {
+                                               for (auto v : c) negative += v < 0 ? 1u : 0u;
+                                               return status{};
+                                           });
+            !s)
+            return s;
+        return negative * 2 > n_ ? address_encoding::absolute_percpu : address_encoding::base_relative;
+    }
+
+private:
+    constexpr kallsyms_table(R& reader, const kallsyms_layout& layout, const kallsyms_options& opts) noexcept
+        : br_(reader), layout_(layout), opts_(opts) {}
+
+    constexpr status init() {
+        // kallsyms_num_syms is a u32 since 4.20 and a target word before; on a
+        // big-endian 64-bit target the word's low half is the second u32.
+        auto n32 = br_.template read_one<std::uint32_t>(layout_.num_syms);
+        if (!n32) return n32.error();
+        std::uint64_t n = *n32;
+        if (n == 0 && sizeof(word) == 8 && Arch::byte_order == std::endian::big) {
+            auto n64 = br_.template read_one<std::uint64_t>(layout_.num_syms);
+            if (!n64) return n64.error();
+            n = *n64;
+        }
+        if (n == 0 || n > max_symbols) return {errc::corrupt, layout_.num_syms};
+        n_ = static_cast<std::uint32_t>(n);
+
+        if (!layout_.addresses && !layout_.offsets) return {errc::invalid_argument};
+        if (status s = tokens_.load(br_, layout_.token_table, layout_.token_index); !s) return s;
+
+        if (status s = init_markers(); !s) return s;
+
+        if (opts_.encoding) {
+            enc_ = *opts_.encoding;
+        } else {
+            enc_ = encoding_from_layout(layout_);
+        }
+        if (enc_ == address_encoding::absolute && !layout_.addresses) return {errc::invalid_argument};
+        if (enc_ != address_encoding::absolute && !layout_.offsets) return {errc::invalid_argument};
+        if (enc_ == address_encoding::base_relative || enc_ == address_encoding::absolute_percpu) {
+            if (layout_.relative_base_value) {
+                rb_ = *layout_.relative_base_value;
+            } else if (layout_.relative_base) {
+                auto rb = br_.template read_one<word>(*layout_.relative_base);
+                if (!rb) return rb.error();
+                rb_ = *rb;
+            } else {
+                return {errc::invalid_argument};
+            }
+            if (!opts_.encoding) {
+                auto e = infer_relative_encoding();
+                if (!e) return e.error();
+                enc_ = *e;
+            }
+        }
+
+        if (layout_.seqs_of_names) {
+            if (status s = init_seqs(); !s) return s;
+        }
+
+        // Decode the first symbol as a sanity check: garbage layouts fail here
+        // rather than on first use.
+        std::array<char, ksym_name_len> buf{};
+        kallsyms_symbol first;
+        auto used = expand(0, std::span(buf), first);
+        if (!used) return used.error();
+        return {};
+    }
+
+    constexpr status init_markers() {
+        const std::uint32_t markers = (n_ + 255) / 256;
+        marker_bytes_ = layout_.marker_bytes;
+        if (marker_bytes_ == 0) {
+            // u32 since 4.20, a target word before. marker[0] is always 0; as
+            // u32s, a word-sized table reads 0, 0 where a u32 table reads 0,
+            // offset-of-symbol-256 (never 0).
+            marker_bytes_ = 4;
+            if (sizeof(word) == 8 && markers > 1) {
+                std::array<std::uint32_t, 2> head{};
+                if (status s = br_.read_array(layout_.markers, std::span(head)); !s) return s;
+                if (head[0] == 0 && head[1] == 0) marker_bytes_ = 8;
+            }
+        }
+        if (marker_bytes_ != 4 && marker_bytes_ != 8) return {errc::invalid_argument};
+        std::uint64_t m0 = 0;
+        if (status s = read_marker(0, m0); !s) return s;
+        if (m0 != 0) return {errc::corrupt, layout_.markers};
+        return {};
+    }
+
+    constexpr status init_seqs() {
+        seq_bytes_ = opts_.seq_bytes;
+        if (seq_bytes_ == 0) {
+            // Both forms are permutations of [0, n): the form under which a
+            // sample of entries stays below n is the real one; 3 wins ties.
+            auto valid = [&](std::uint8_t width) -> result<bool> {
+                const std::uint32_t sample = std::min<std::uint32_t>(n_, 64);
+                std::array<std::byte, 64 * 4> raw{};
+                if (status s = br_.read_bytes(*layout_.seqs_of_names, std::span(raw).first(sample * width)); !s)
+                    return s;
+                for (std::uint32_t k = 0; k < sample; ++k) {
+                    const std::uint64_t v = width == 3 ? load_n(raw.data() + 3 * k, 3, std::endian::big)
+                                                       : load_n(raw.data() + 4 * k, 4, Arch::byte_order);
+                    if (v >= n_) return false;
+                }
+                return true;
+            };
+            auto three = valid(3);
+            if (!three) return three.error();
+            seq_bytes_ = 3;
+            if (!*three) {
+                auto four = valid(4);
+                if (!four) return four.error();
+                if (*four) seq_bytes_ = 4;
+                else return {errc::corrupt, *layout_.seqs_of_names};
+            }
+        }
+        if (seq_bytes_ != 3 && seq_bytes_ != 4) return {errc::invalid_argument};
+        return {};
+    }
+
+    constexpr status read_marker(std::uint32_t m, std::uint64_t& off) {
+        if (marker_bytes_ == 8) {
+            auto v = br_.template read_one<std::uint64_t>(layout_.markers + std::uint64_t{m} * 8);
+            if (!v) return v.error();
+            off = *v;
+        } else {
+            auto v = br_.template read_one<std::uint32_t>(layout_.markers + std::uint64_t{m} * 4);
+            if (!v) return v.error();
+            off = *v;
+        }
+        return {};
+    }
+
+    constexpr result<std::uint32_t> seq_at(std::uint32_t k) {
+        std::array<std::byte, 4> raw{};
+        const std::uint64_t at = *layout_.seqs_of_names + std::uint64_t{k} * seq_bytes_;
+        if (status s = br_.read_bytes(at, std::span(raw).first(seq_bytes_)); !s) return s;
+        const std::uint64_t v = seq_bytes_ == 3 ? load_n(raw.data(), 3, std::endian::big)
+                                                : load_n(raw.data(), 4, Arch::byte_order);
+        if (v >= n_) return status{errc::corrupt, at};
+        return static_cast<std::uint32_t>(v);
+    }
+
+    constexpr std::uint64_t decode_offset(std::int32_t v, std::uint64_t where) const noexcept {
+        const std::uint64_t u = static_cast<std::uint32_t>(v);
+        const std::uint64_t sx = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+        std::uint64_t a = 0;
+        switch (enc_) {
+        case address_encoding::base_relative: a = rb_ + u; break;
+        case address_encoding::absolute_percpu: a = v >= 0 ? u : rb_ - 1 - sx; break;
+        case address_encoding::place_relative: a = where + sx; break;
+        case address_encoding::absolute: a = u; break;
+        }
+        return static_cast<word>(a);  // the kernel computes in unsigned long
+    }
+
+    // Makes [off, off + need) of the names stream available in the window and
+    // returns a pointer to it. A full window is tried first; if that runs into
+    // unreadable memory, exactly what is needed.
+    constexpr result<const std::byte*> names_at(std::uint64_t off, std::size_t need) {
+        if (off >= win_off_ && off - win_off_ + need <= win_len_ && win_len_ != 0)
+            return win_.data() + (off - win_off_);
+        if (need > win_.size() || off > UINT64_MAX - layout_.names || !range_fits(layout_.names + off, need))
+            return status{errc::corrupt, layout_.names};
+        win_len_ = 0;
+        const std::uint64_t at = layout_.names + off;
+        if (br_.read_bytes(at, std::span(win_)).ok()) {
+            win_len_ = win_.size();
+        } else {
+            if (status s = br_.read_bytes(at, std::span(win_).first(need)); !s) return s;
+            win_len_ = need;
+        }
+        win_off_ = off;
+        return win_.data();
+    }
+
+    struct record {
+        std::uint8_t hdr;  // 1 or 2 length bytes
+        std::size_t len;   // token bytes after the header
+    };
+
+    // The length header of the record at `off`.
+    constexpr result<record> read_record(std::uint64_t off) {
+        auto p = names_at(off, 1);
+        if (!p) return p.error();
+        std::size_t len = static_cast<std::uint8_t>((*p)[0]);
+        std::uint8_t hdr = 1;
+        if (len & 0x80) {
+            auto q = names_at(off, 2);
+            if (!q) return q.error();
+            len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>((*q)[1])} << 7);
+            hdr = 2;
+        }
+        if (len == 0 || len > max_record) return status{errc::corrupt, layout_.names + off};
+        return record{hdr, len};
+    }
+
+    // Header + body size of the record at `off`.
+    constexpr result<std::uint64_t> record_length(std::uint64_t off) {
+        auto r = read_record(off);
+        if (!r) return r.error();
+        return std::uint64_t{r->hdr} + r->len;
+    }
+
+    // Expands the record at `off` into name_buf (NUL-terminated) and fills
+    // sym.type / sym.name. Returns the record's size.
+    constexpr result<std::uint64_t> expand(std::uint64_t off, std::span<char> name_buf, kallsyms_symbol& sym) {
+        auto r = read_record(off);
+        if (!r) return r.error();
+        const std::size_t hdr = r->hdr;
+        const std::size_t len = r->len;
+        if (len > max_record) return status{errc::corrupt, layout_.names + off};
+        auto p = names_at(off, hdr + len);
+        if (!p) return p.error();
+        const std::byte* rec = *p + hdr;
+        if (name_buf.empty()) return status{errc::capacity};
+        const std::size_t cap = name_buf.size() - 1;  // room for the NUL
+        std::size_t n = 0;
+        bool have_type = false;
+        for (std::size_t k = 0; k < len; ++k) {
+            const auto t = static_cast<std::uint8_t>(rec[k]);
+            const char* tok = tokens_.data(t);
+            std::size_t tl = tokens_.length(t);
+            if (!have_type && tl > 0) {
+                sym.type = tok[0];
+                ++tok;
+                --tl;
+                have_type = true;
+            }
+            if (tl > cap - n) return status{errc::capacity, layout_.names + off};
+            std::copy_n(tok, tl, name_buf.data() + n);
+            n += tl;
+        }
+        if (!have_type) return status{errc::corrupt, layout_.names + off};
+        name_buf[n] = '\0';
+        sym.name = std::string_view(name_buf.data(), n);
+        return std::uint64_t{hdr} + len;
+    }
+
+    constexpr std::string_view cleanup(std::string_view name) const noexcept {
+        switch (opts_.suffix_rule) {
+        case name_suffix_rule::exact: return name;
+        case name_suffix_rule::strip_from_first_dot: {
+            const auto dot = name.find('.');
+            return dot == std::string_view::npos ? name : name.substr(0, dot);
+        }
+        case name_suffix_rule::strip_llvm: {
+            const auto at = name.find(".llvm.");
+            return at == std::string_view::npos ? name : name.substr(0, at);
+        }
+        }
+        return name;
+    }
+
+    // Binary search over kallsyms_seqs_of_names for the first entry whose
+    // (cleaned) name is >= `name`, as kallsyms_lookup_names does.
+    constexpr result<kallsyms_symbol> find_by_name_sorted(std::string_view name, std::span<char> name_buf) {
+        std::uint32_t lo = 0, hi = n_;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            auto seq = seq_at(mid);
+            if (!seq) return seq.error();
+            auto off = name_offset(*seq);
+            if (!off) return off.error();
+            kallsyms_symbol sym;
+            if (auto used = expand(*off, name_buf, sym); !used) return used.error();
+            if (cleanup(sym.name) < name) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo >= n_) return status{errc::not_found};
+        auto seq = seq_at(lo);
+        if (!seq) return seq.error();
+        auto sym = at(*seq, name_buf);
+        if (!sym) return sym.error();
+        if (cleanup(sym->name) != name) return status{errc::not_found};
+        return sym;
+    }
+
+    batch_reader<R, Arch> br_;
+    kallsyms_layout layout_;
+    kallsyms_options opts_;
+    token_table tokens_{};
+    std::uint32_t n_ = 0;
+    address_encoding enc_ = address_encoding::absolute;
+    std::uint64_t rb_ = 0;
+    std::uint8_t marker_bytes_ = 4;
+    std::uint8_t seq_bytes_ = 3;
+    std::array<std::byte, names_window> win_{};
+    std::uint64_t win_off_ = 0;
+    std::size_t win_len_ = 0;
+};
+
+}  // namespace ksym
