@@ -52,3 +52,16 @@ static_assert(ArchTraits<x86_64> && ArchTraits<i386> && ArchTraits<arm64> && Arc
               ArchTraits<riscv64> && ArchTraits<ppc64le> && ArchTraits<s390x>);
 
 }  // namespace ksym::arch
+
+namespace ksym::arch {
+
+/// A target known only by word size and byte order: enough for kallsyms,
+/// which needs nothing else. Used for ELF machines without their own traits.
+template <std::size_t PointerBytes, std::endian Order>
+struct generic : basic_arch<0, PointerBytes, Order> {
+    static constexpr std::string_view name = PointerBytes == 8
+                                                 ? (Order == std::endian::little ? "generic64le" : "generic64be")
+                                                 : (Order == std::endian::little ? "generic32le" : "generic32be");
+};
+
+}  // namespace ksym::arch

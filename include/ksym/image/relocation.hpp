@@ -1,0 +1,68 @@
+#pragma once
+// Recovering values a self-relocating kernel fills in at boot.
+//
+// arm64 links its Image with --no-apply-dynamic-relocs: a pointer-sized
+// datum such as kallsyms_relative_base holds 0 in the file and its value is
+// the addend of an R_AARCH64_RELATIVE entry in .rela.dyn, which the boot code
+// applies. (Builds that use RELR relocations keep the value in place.)
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ksym/core/endian.hpp"
+#include "ksym/core/errc.hpp"
+#include "ksym/core/result.hpp"
+#include "ksym/memory/reader.hpp"
+
+namespace ksym {
+
+inline constexpr std::uint32_t r_aarch64_relative = 1027;
+inline constexpr std::uint32_t r_riscv_relative = 3;
+
+/// Where a recovered kallsyms_relative_base came from.
+enum class base_source : std::uint8_t {
+    stored,      ///< the value in the image was usable as is
+    relocation,  ///< the addend of a RELATIVE relocation for its address
+    anchor,      ///< solved from a decoded symbol whose address a map gives
+    given,       ///< the caller supplied it
+};
+
+[[nodiscard]] constexpr std::string_view to_string(base_source s) noexcept {
+    switch (s) {
+    case base_source::stored: return "stored";
+    case base_source::relocation: return "relocation";
+    case base_source::anchor: return "anchor";
+    case base_source::given: return "given";
+    }
+    return "?";
+}
+
+/// Scans [0, size) of `file` for an 8-byte-aligned Elf64_Rela whose r_offset
+/// is `target` and whose type is `type`, and returns its addend. Reads in
+/// fixed 64 KiB windows (overlapping by one entry), so it never allocates and
+/// finds .rela.dyn without section headers, which a raw Image lacks.
+template <MemoryReader R>
+[[nodiscard]] result<std::uint64_t> find_rela_addend(R& file, std::uint64_t size, std::endian order,
+                                                     std::uint64_t target, std::uint32_t type) {
+    constexpr std::size_t window = 65536;
+    constexpr std::size_t entry = 24;
+    std::array<std::byte, window> buf{};
+    for (std::uint64_t at = 0; at + entry <= size;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(window, size - at));
+        if (status s = file.read(at, std::span(buf).first(n)); !s) return s;
+        for (std::size_t k = 0; k + entry <= n; k += 8) {
+            if (load<std::uint64_t>(buf.data() + k, order) != target) continue;
+            const std::uint64_t info = load<std::uint64_t>(buf.data() + k + 8, order);
+            if ((info & 0xffffffffu) != type) continue;
+            return load<std::uint64_t>(buf.data() + k + 16, order);
+        }
+        if (n < window) break;
+        at += window - entry;  // overlap so an entry straddling windows is seen
+    }
+    return status{errc::not_found};
+}
+
+}  // namespace ksym
