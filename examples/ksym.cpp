@@ -58,23 +58,21 @@ int address_digits(ksym::arch_id a) {
     }
 }
 
-// /proc/kallsyms: address padded to the word size, type, name.
+// /proc/kallsyms: address padded to the word size, type, name. The whole
+// listing is built first, so a table that turns out corrupt half-way prints
+// nothing but the error.
 template <class Table>
 ksym::status dump(Table& table, int digits) {
     std::array<char, ksym::ksym_name_len> name{};
     std::string out;
-    out.reserve(1 << 16);
+    out.reserve(std::size_t{table.size()} * 48);
     const ksym::status s = table.for_each(std::span(name), [&](const ksym::kallsyms_symbol& sym) {
         char line[ksym::ksym_name_len + 40];
         const int n = std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\n", digits, sym.address, sym.type,
                                     int(sym.name.size()), sym.name.data());
         out.append(line, static_cast<std::size_t>(n));
-        if (out.size() > (1 << 16) - 1024) {
-            std::fwrite(out.data(), 1, out.size(), stdout);
-            out.clear();
-        }
     });
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    if (s) std::fwrite(out.data(), 1, out.size(), stdout);
     return s;
 }
 

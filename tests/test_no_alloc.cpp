@@ -110,3 +110,48 @@ TEST_CASE("the translator allocates nothing") {
     CHECK(mix != 0);
     CHECK(allocs == 0);
 }
+
+#include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/table.hpp"
+#include "synthetic.hpp"
+
+TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by name and address") {
+    for (auto enc : {ksym::address_encoding::absolute, ksym::address_encoding::base_relative,
+                     ksym::address_encoding::absolute_percpu, ksym::address_encoding::place_relative}) {
+        CAPTURE(static_cast<int>(enc));
+        ksym_test::synth_options so;
+        so.count = 3000;
+        so.percpu = enc == ksym::address_encoding::absolute_percpu ? 20 : 0;
+        so.long_names = 3;
+        ksym::encoder_options eo;
+        eo.encoding = enc;
+        eo.base = 0xffffffff82000000ull;
+        auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);  // the encoder may allocate
+        REQUIRE(t);
+        const std::string probe_name = t->symbols[1234].name;
+        const std::uint64_t probe_addr = t->symbols[2345].address + 1;
+
+        bool ok = true;
+        std::size_t seen = 0;
+        std::size_t allocs = 0;
+        {
+            alloc_scope scope;
+            ksym::buffer_reader mem(t->blob, t->base);
+            auto table = ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>::open(mem, t->layout);
+            ok &= table.has_value();
+            if (table) {
+                std::array<char, ksym::ksym_name_len> buf{};
+                ok &= table->for_each(std::span(buf), [&](const ksym::kallsyms_symbol&) { ++seen; }).ok();
+                ok &= table->at(2999, std::span(buf)).has_value();
+                ok &= table->find_by_name(probe_name, std::span(buf)).has_value();
+                ok &= table->find_by_name_linear(probe_name, std::span(buf)).has_value();
+                ok &= table->find_by_address(probe_addr).has_value();
+                ok &= !table->find_by_name("missing", std::span(buf)).has_value();
+            }
+            allocs = scope.count();
+        }
+        CHECK(ok);
+        CHECK(seen == 3000);
+        CHECK(allocs == 0);
+    }
+}
