@@ -23,8 +23,8 @@ struct ppc32 : ksym::basic_arch<20, 4, std::endian::big> {
 };
 
 template <class Arch>
-void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
-                     std::optional<address_encoding> force = {}) {
+void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
+                          std::optional<address_encoding> force, bool indexed) {
     eo.word_bytes = Arch::pointer_bytes;
     eo.byte_order = Arch::byte_order;
     auto enc = ksym::encode_kallsyms(input, eo);
@@ -37,6 +37,13 @@ void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encod
     REQUIRE(opened);
     auto& table = *opened;
     REQUIRE(table.size() == t.symbols.size());
+    std::vector<std::uint64_t> index_storage;
+    if (indexed) {
+        index_storage.resize(table.index_words());
+        CHECK(table.attach_index(std::span(index_storage).first(index_storage.size() - 1)) == errc::capacity);
+        REQUIRE(table.attach_index(index_storage).ok());
+        CHECK(table.has_index());
+    }
     CHECK(table.encoding() == eo.encoding);
     CHECK(table.marker_bytes() == eo.marker_bytes);
     if (eo.seqs_of_names) CHECK(table.seq_bytes() == eo.seq_bytes);
@@ -98,6 +105,14 @@ void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encod
     CHECK(table.find_by_name_linear("no_such_symbol_anywhere", std::span(buf)).error() == errc::not_found);
     if (t.symbols.front().address > 0)
         CHECK(table.find_by_address(t.symbols.front().address - 1).error() == errc::not_found);
+}
+
+// Every check runs with and without a lent index: results must not differ.
+template <class Arch>
+void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
+                     std::optional<address_encoding> force = {}) {
+    check_roundtrip_once<Arch>(input, eo, force, false);
+    check_roundtrip_once<Arch>(input, eo, force, true);
 }
 
 }  // namespace

@@ -100,12 +100,69 @@ public:
     /// Reader calls made so far (for tests and benchmarks).
     [[nodiscard]] constexpr std::size_t reader_calls() const noexcept { return br_.calls(); }
 
+    /// Words of storage attach_index() needs for this table: 16 bytes a symbol.
+    [[nodiscard]] constexpr std::size_t index_words() const noexcept { return 2 * std::size_t{n_}; }
+
+    /// Lends the table `storage` (at least index_words() elements) to hold
+    /// every symbol's address, name offset and name order, decoded once now
+    /// (one sequential pass). Afterwards at() and address_at() are O(1), and
+    /// a find by name or address costs one small read per probe instead of a
+    /// marker seek and up to 255 record skips. Results are identical with or
+    /// without it. The storage must outlive the table or the next
+    /// detach_index(); ksym never allocates it.
+    constexpr status attach_index(std::span<std::uint64_t> storage) {
+        detach_index();
+        if (storage.size() < index_words()) return {errc::capacity};
+        const auto addr = storage.first(n_);
+        const auto aux = storage.subspan(n_, n_);
+        if (status s = addresses(0, addr); !s) return s;
+        std::uint64_t off = 0;
+        for (std::uint32_t i = 0; i < n_; ++i) {
+            if (off > 0xffffffffu) return {errc::unsupported, layout_.names};
+            aux[i] = off;
+            auto len = record_length(off, sequential);
+            if (!len) return len.error();
+            off += *len;
+        }
+        if (layout_.seqs_of_names) {
+            std::array<std::byte, 4 * 256> raw;  // filled by each read before use
+            for (std::uint32_t first = 0; first < n_; first += 256) {
+                const std::uint32_t c = std::min<std::uint32_t>(256, n_ - first);
+                const std::uint64_t at = *layout_.seqs_of_names + std::uint64_t{first} * seq_bytes_;
+                if (status s = br_.read_bytes(at, std::span(raw).first(std::size_t{c} * seq_bytes_)); !s) return s;
+                for (std::uint32_t k = 0; k < c; ++k) {
+                    const std::uint64_t v = seq_bytes_ == 3 ? load_n(raw.data() + 3 * k, 3, std::endian::big)
+                                                            : load_n(raw.data() + 4 * k, 4, Arch::byte_order);
+                    if (v >= n_) return {errc::corrupt, at + std::uint64_t{k} * seq_bytes_};
+                    aux[first + k] |= v << 32;
+                }
+            }
+        }
+        index_addr_ = addr;
+        index_aux_ = aux;
+        return {};
+    }
+
+    /// Stops using the lent storage.
+    constexpr void detach_index() noexcept {
+        index_addr_ = {};
+        index_aux_ = {};
+    }
+    [[nodiscard]] constexpr bool has_index() const noexcept { return !index_aux_.empty(); }
+
     /// Address of symbol `i`: one read.
     constexpr result<std::uint64_t> address_at(std::uint32_t i) {
         if (i >= n_) return status{errc::invalid_argument};
-        std::uint64_t a = 0;
-        if (status s = addresses(i, std::span(&a, 1)); !s) return s;
-        return a;
+        if (!index_addr_.empty()) return index_addr_[i];
+        if (enc_ == address_encoding::absolute) {
+            auto w = br_.template read_one<word>(*layout_.addresses + std::uint64_t{i} * sizeof(word));
+            if (!w) return w.error();
+            return std::uint64_t{*w};
+        }
+        const std::uint64_t at = *layout_.offsets + std::uint64_t{i} * 4;
+        auto v = br_.template read_one<std::int32_t>(at);
+        if (!v) return v.error();
+        return decode_offset(*v, at);
     }
 
     /// Symbol `i` with its name written into `name_buf` (ksym_name_len bytes
@@ -127,10 +184,11 @@ public:
     /// Byte offset of symbol `i`'s record in kallsyms_names.
     constexpr result<std::uint64_t> name_offset(std::uint32_t i) {
         if (i >= n_) return status{errc::invalid_argument};
+        if (!index_aux_.empty()) return index_aux_[i] & 0xffffffffu;
         std::uint64_t off = 0;
         if (status s = read_marker(i >> 8, off); !s) return s;
         for (std::uint32_t k = 0; k < (i & 0xffu); ++k) {
-            auto len = record_length(off);
+            auto len = record_length(off, skipping);
             if (!len) return len.error();
             off += *len;
         }
@@ -162,7 +220,7 @@ public:
                 kallsyms_symbol sym;
                 sym.index = base + k;
                 sym.address = addrs[k];
-                auto used = expand(off, name_buf, sym);
+                auto used = expand(off, name_buf, sym, sequential);
                 if (!used) return used.error();
                 off += *used;
                 if constexpr (std::is_same_v<decltype(visit(sym)), bool>) {
@@ -262,7 +320,7 @@ public:
         if (first >= n_ || out.size() > n_ - first) return {errc::invalid_argument};
         if (enc_ == address_encoding::absolute) {
             constexpr std::size_t chunk = 256;
-            std::array<word, chunk> raw{};
+            std::array<word, chunk> raw;  // filled by the read before use
             for (std::size_t k = 0; k < out.size(); k += chunk) {
                 const std::size_t c = std::min(chunk, out.size() - k);
                 if (status s = br_.read_array(*layout_.addresses + (first + k) * sizeof(word), std::span(raw).first(c)); !s)
@@ -272,7 +330,7 @@ public:
             return {};
         }
         constexpr std::size_t chunk = 512;
-        std::array<std::int32_t, chunk> raw{};
+        std::array<std::int32_t, chunk> raw;  // filled by the read before use
         for (std::size_t k = 0; k < out.size(); k += chunk) {
             const std::size_t c = std::min(chunk, out.size() - k);
             const std::uint64_t at = *layout_.offsets + (first + k) * 4;
@@ -427,6 +485,7 @@ private:
     }
 
     constexpr result<std::uint32_t> seq_at(std::uint32_t k) {
+        if (!index_aux_.empty()) return static_cast<std::uint32_t>(index_aux_[k] >> 32);
         std::array<std::byte, 4> raw{};
         const std::uint64_t at = *layout_.seqs_of_names + std::uint64_t{k} * seq_bytes_;
         if (status s = br_.read_bytes(at, std::span(raw).first(seq_bytes_)); !s) return s;
@@ -450,17 +509,19 @@ private:
     }
 
     // Makes [off, off + need) of the names stream available in the window and
-    // returns a pointer to it. A full window is tried first; if that runs into
-    // unreadable memory, exactly what is needed.
-    constexpr result<const std::byte*> names_at(std::uint64_t off, std::size_t need) {
+    // returns a pointer to it. On a miss, `prefetch` bytes are read (a whole
+    // window when walking in order, a few dozen for a random access); if that
+    // runs into unreadable memory, exactly what is needed.
+    constexpr result<const std::byte*> names_at(std::uint64_t off, std::size_t need, std::size_t prefetch) {
         if (off >= win_off_ && off - win_off_ + need <= win_len_ && win_len_ != 0)
             return win_.data() + (off - win_off_);
         if (need > win_.size() || off > UINT64_MAX - layout_.names || !range_fits(layout_.names + off, need))
             return status{errc::corrupt, layout_.names};
         win_len_ = 0;
         const std::uint64_t at = layout_.names + off;
-        if (br_.read_bytes(at, std::span(win_)).ok()) {
-            win_len_ = win_.size();
+        const std::size_t want = std::min(win_.size(), std::max(need, prefetch));
+        if (br_.read_bytes(at, std::span(win_).first(want)).ok()) {
+            win_len_ = want;
         } else {
             if (status s = br_.read_bytes(at, std::span(win_).first(need)); !s) return s;
             win_len_ = need;
@@ -469,19 +530,24 @@ private:
         return win_.data();
     }
 
+    // Window sizes for the three access patterns.
+    static constexpr std::size_t sequential = names_window;
+    static constexpr std::size_t skipping = 1024;
+    static constexpr std::size_t random = 64;
+
     struct record {
         std::uint8_t hdr;  // 1 or 2 length bytes
         std::size_t len;   // token bytes after the header
     };
 
     // The length header of the record at `off`.
-    constexpr result<record> read_record(std::uint64_t off) {
-        auto p = names_at(off, 1);
+    constexpr result<record> read_record(std::uint64_t off, std::size_t prefetch) {
+        auto p = names_at(off, 1, prefetch);
         if (!p) return p.error();
         std::size_t len = static_cast<std::uint8_t>((*p)[0]);
         std::uint8_t hdr = 1;
         if (len & 0x80) {
-            auto q = names_at(off, 2);
+            auto q = names_at(off, 2, prefetch);
             if (!q) return q.error();
             len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>((*q)[1])} << 7);
             hdr = 2;
@@ -491,42 +557,55 @@ private:
     }
 
     // Header + body size of the record at `off`.
-    constexpr result<std::uint64_t> record_length(std::uint64_t off) {
-        auto r = read_record(off);
+    constexpr result<std::uint64_t> record_length(std::uint64_t off, std::size_t prefetch) {
+        auto r = read_record(off, prefetch);
         if (!r) return r.error();
         return std::uint64_t{r->hdr} + r->len;
     }
 
     // Expands the record at `off` into name_buf (NUL-terminated) and fills
     // sym.type / sym.name. Returns the record's size.
-    constexpr result<std::uint64_t> expand(std::uint64_t off, std::span<char> name_buf, kallsyms_symbol& sym) {
-        auto r = read_record(off);
+    constexpr result<std::uint64_t> expand(std::uint64_t off, std::span<char> name_buf, kallsyms_symbol& sym,
+                                           std::size_t prefetch = random) {
+        auto r = read_record(off, prefetch);
         if (!r) return r.error();
         const std::size_t hdr = r->hdr;
         const std::size_t len = r->len;
-        if (len > max_record) return status{errc::corrupt, layout_.names + off};
-        auto p = names_at(off, hdr + len);
+        auto p = names_at(off, hdr + len, prefetch);
         if (!p) return p.error();
         const std::byte* rec = *p + hdr;
         if (name_buf.empty()) return status{errc::capacity};
         const std::size_t cap = name_buf.size() - 1;  // room for the NUL
+        char* out = name_buf.data();
         std::size_t n = 0;
+        std::size_t k = 0;
+        // The first character of the expansion is the type letter. Tokens
+        // may be empty in hostile tables, so skip until one has text.
         bool have_type = false;
-        for (std::size_t k = 0; k < len; ++k) {
+        for (; k < len && !have_type; ++k) {
             const auto t = static_cast<std::uint8_t>(rec[k]);
-            const char* tok = tokens_.data(t);
-            std::size_t tl = tokens_.length(t);
-            if (!have_type && tl > 0) {
-                sym.type = tok[0];
-                ++tok;
-                --tl;
-                have_type = true;
-            }
-            if (tl > cap - n) return status{errc::capacity, layout_.names + off};
-            std::copy_n(tok, tl, name_buf.data() + n);
-            n += tl;
+            const std::size_t tl = tokens_.length(t);
+            if (tl == 0) continue;
+            sym.type = tokens_.data(t)[0];
+            if (tl - 1 > cap) return status{errc::capacity, layout_.names + off};
+            std::copy_n(tokens_.data(t) + 1, tl - 1, out);
+            n = tl - 1;
+            have_type = true;
         }
         if (!have_type) return status{errc::corrupt, layout_.names + off};
+        for (; k < len; ++k) {
+            const auto t = static_cast<std::uint8_t>(rec[k]);
+            const std::size_t tl = tokens_.length(t);
+            if (tl <= token_table::pad && n + token_table::pad <= cap) {
+                // Fast path: one fixed-width copy; the bytes past tl are overwritten later or ignored.
+                const auto& slot = tokens_.padded(t);
+                std::copy_n(slot.data(), token_table::pad, out + n);
+            } else {
+                if (tl > cap - n) return status{errc::capacity, layout_.names + off};
+                std::copy_n(tokens_.data(t), tl, out + n);
+            }
+            n += tl;
+        }
         name_buf[n] = '\0';
         sym.name = std::string_view(name_buf.data(), n);
         return std::uint64_t{hdr} + len;
@@ -580,6 +659,8 @@ private:
     std::uint64_t rb_ = 0;
     std::uint8_t marker_bytes_ = 4;
     std::uint8_t seq_bytes_ = 3;
+    std::span<std::uint64_t> index_addr_{};  // caller-lent: decoded addresses
+    std::span<std::uint64_t> index_aux_{};   // caller-lent: name offset (low 32) | name order (high 32)
     std::array<std::byte, names_window> win_{};
     std::uint64_t win_off_ = 0;
     std::size_t win_len_ = 0;

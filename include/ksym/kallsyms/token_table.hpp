@@ -52,6 +52,7 @@ public:
             if (len > 255) return {errc::unsupported, token_table_addr + off};
             off_[t] = static_cast<std::uint16_t>(off);
             len_[t] = static_cast<std::uint8_t>(len);
+            for (std::size_t k = 0; k < pad && k < len; ++k) padded_[t][k] = raw_[off + k];
         }
         size_ = size;
         return {};
@@ -63,6 +64,12 @@ public:
     }
     [[nodiscard]] constexpr std::uint8_t length(std::uint8_t t) const noexcept { return len_[t]; }
     [[nodiscard]] constexpr const char* data(std::uint8_t t) const noexcept { return raw_.data() + off_[t]; }
+    /// Bytes of each token kept in a fixed-size slot, so that a short token
+    /// is copied with one fixed-width move.
+    static constexpr std::size_t pad = 16;
+    /// Token `t` in its fixed slot; only the first length(t) bytes (at most
+    /// `pad`) are meaningful.
+    [[nodiscard]] constexpr const std::array<char, pad>& padded(std::uint8_t t) const noexcept { return padded_[t]; }
     /// Bytes of token text read from the target.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
 
@@ -70,6 +77,7 @@ private:
     std::array<char, capacity> raw_{};
     std::array<std::uint16_t, 256> off_{};
     std::array<std::uint8_t, 256> len_{};
+    std::array<std::array<char, pad>, 256> padded_{};
     std::size_t size_ = 0;
 };
 

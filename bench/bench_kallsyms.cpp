@@ -1,0 +1,393 @@
+// kallsyms decoding on real kernels, beside baselines that mirror the
+// kernel's own algorithms (kernel/kallsyms.c) run over the same bytes.
+//
+// Kernels come from the conformance corpus (tests/corpus/fetch.sh):
+// $KSYM_CORPUS, else $HOME/.cache/ksym/corpus. Each image is loaded into
+// memory first, so the figures are the decoder's, not the disk's. Without a
+// corpus, a synthetic 200k-symbol table stands in (and says so).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ksym/arch/targets.hpp"
+#include "ksym/elf/elf_file.hpp"
+#include "ksym/image/kernel_image.hpp"
+#include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/table.hpp"
+#include "ksym/memory/buffer_reader.hpp"
+#include "ksym/memory/segment_map.hpp"
+
+namespace {
+
+using table_t = ksym::kallsyms_table<ksym::segment_map<64>, ksym::arch::x86_64>;
+
+// A kernel in memory: the image bytes, a segment map over them, the layout.
+struct loaded_kernel {
+    std::string name;
+    std::vector<std::byte> bytes;
+    std::vector<ksym::buffer_reader> pieces;
+    ksym::segment_map<64> map;
+    ksym::kallsyms_layout layout;
+    std::vector<std::string> names;      // every name, for sampling
+    std::vector<std::uint64_t> addrs;    // every address, for sampling
+};
+
+std::string read_all(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::unique_ptr<loaded_kernel> load_corpus(const std::string& id) {
+    const char* env = std::getenv("KSYM_CORPUS");
+    const char* home = std::getenv("HOME");
+    const std::filesystem::path dir =
+        std::filesystem::path(env ? env : (std::string(home ? home : "/root") + "/.cache/ksym/corpus")) / id;
+    if (!std::filesystem::exists(dir / "image")) return nullptr;
+    auto k = std::make_unique<loaded_kernel>();
+    k->name = id;
+    const std::string map = read_all(dir / "System.map");
+    auto img = std::make_unique<ksym::kernel_image>();
+    if (!img->open((dir / "image").c_str(), map) || img->arch() != ksym::arch_id::x86_64) return nullptr;
+    k->layout = img->layout();
+    const std::string raw = read_all(dir / "image");
+    k->bytes.resize(raw.size());
+    std::memcpy(k->bytes.data(), raw.data(), raw.size());
+    ksym::buffer_reader file(k->bytes, 0);
+    auto h = ksym::elf::read_header(file);
+    if (!h) return nullptr;
+    k->pieces.reserve(h->phnum);
+    for (std::uint16_t i = 0; i < h->phnum; ++i) {
+        auto sg = ksym::elf::read_segment(file, *h, i);
+        if (!sg || sg->type != ksym::elf::pt_load || sg->filesz == 0) continue;
+        k->pieces.emplace_back(std::span<const std::byte>(k->bytes).subspan(sg->offset, sg->filesz), sg->vaddr);
+        (void)k->map.add(sg->vaddr, sg->filesz, k->pieces.back());
+    }
+    return k;
+}
+
+std::unique_ptr<loaded_kernel> synthetic() {
+    auto k = std::make_unique<loaded_kernel>();
+    k->name = "synthetic-200k";
+    std::vector<ksym::encoder_symbol> syms;
+    std::mt19937_64 rng(7);
+    const char* pre[] = {"__x64_sys_", "ext4_", "tcp_", "bpf_", "do_", "vfs_", "kvm_", "drm_", "__pfx_"};
+    std::uint64_t a = 0xffffffff81000000ull;
+    for (int i = 0; i < 200000; ++i) {
+        a += 16 + rng() % 512;
+        syms.push_back({a, (rng() & 1) ? 'T' : 't', std::string(pre[rng() % 9]) + "fn_" + std::to_string(rng() % 100000)});
+    }
+    ksym::encoder_options eo;
+    eo.base = 0xffffffff83000000ull;
+    auto t = ksym::encode_kallsyms(syms, eo);
+    if (!t) return nullptr;
+    k->bytes = t->blob;
+    k->layout = t->layout;
+    k->pieces.emplace_back(k->bytes, t->base);
+    (void)k->map.add(t->base, k->bytes.size(), k->pieces.back());
+    return k;
+}
+
+loaded_kernel& kernel() {
+    static std::unique_ptr<loaded_kernel> k = [] {
+        const char* want = std::getenv("KSYM_BENCH_KERNEL");
+        auto got = load_corpus(want ? want : "amd64-7");
+        if (!got) {
+            std::fprintf(stderr, "bench: corpus kernel not found; using a synthetic table\n");
+            got = synthetic();
+        }
+        auto t = table_t::open(got->map, got->layout);
+        if (!t) std::abort();
+        std::array<char, ksym::ksym_name_len> buf{};
+        (void)t->for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) {
+            got->names.emplace_back(s.name);
+            got->addrs.push_back(s.address);
+        });
+        return got;
+    }();
+    return *k;
+}
+
+// ---- The kernel's algorithms, over raw pointers as the kernel sees memory ----
+
+struct kernel_view {
+    const std::uint8_t* names;
+    const std::uint32_t* markers;
+    const char* token_table;
+    const std::uint16_t* token_index;
+    const std::int32_t* offsets;
+    const std::uint8_t* seqs;
+    std::uint64_t relative_base;
+    std::uint64_t offsets_addr;
+    ksym::address_encoding enc;
+    std::uint32_t n;
+
+    // kallsyms_expand_symbol: length, then each token's string, dropping the type char.
+    std::uint32_t expand_symbol(std::uint32_t off, char* result, std::size_t maxlen) const {
+        const std::uint8_t* data = &names[off];
+        std::uint32_t len = *data++;
+        ++off;
+        if (len & 0x80) {
+            len = (len & 0x7f) | (static_cast<std::uint32_t>(*data) << 7);
+            ++data;
+            ++off;
+        }
+        off += len;
+        bool skipped_first = false;
+        while (len) {
+            const char* tptr = &token_table[token_index[*data]];
+            ++data;
+            --len;
+            while (*tptr) {
+                if (skipped_first) {
+                    if (maxlen <= 1) goto tail;
+                    *result++ = *tptr;
+                    --maxlen;
+                } else {
+                    skipped_first = true;
+                }
+                ++tptr;
+            }
+        }
+    tail:
+        if (maxlen) *result = '\0';
+        return off;
+    }
+
+    std::uint64_t sym_address(std::uint32_t i) const {
+        switch (enc) {
+        case ksym::address_encoding::absolute_percpu:
+            return offsets[i] >= 0 ? static_cast<std::uint64_t>(offsets[i])
+                                   : relative_base - 1 - static_cast<std::uint64_t>(static_cast<std::int64_t>(offsets[i]));
+        case ksym::address_encoding::place_relative:
+            return offsets_addr + std::uint64_t{4} * i + static_cast<std::uint64_t>(static_cast<std::int64_t>(offsets[i]));
+        default: return relative_base + static_cast<std::uint32_t>(offsets[i]);
+        }
+    }
+
+    // get_symbol_offset: marker, then skip records.
+    std::uint32_t symbol_offset(std::uint32_t pos) const {
+        const std::uint8_t* name = &names[markers[pos >> 8]];
+        for (std::uint32_t i = 0; i < (pos & 0xff); ++i) {
+            std::uint32_t len = *name;
+            if (len & 0x80) len = ((len & 0x7f) | (static_cast<std::uint32_t>(name[1]) << 7)) + 1;
+            name += len + 1;
+        }
+        return static_cast<std::uint32_t>(name - names);
+    }
+
+    // Pre-6.2 kallsyms_lookup_name: linear.
+    std::uint64_t lookup_name_linear(const char* want) const {
+        char buf[ksym::ksym_name_len];
+        for (std::uint32_t i = 0, off = 0; i < n; ++i) {
+            off = expand_symbol(off, buf, sizeof buf);
+            if (std::strcmp(buf, want) == 0) return sym_address(i);
+        }
+        return 0;
+    }
+
+    // 6.2+ kallsyms_lookup_names: binary search over seqs_of_names.
+    std::uint64_t lookup_name_sorted(const char* want) const {
+        char buf[ksym::ksym_name_len];
+        std::uint32_t low = 0, high = n - 1;
+        auto seq_of = [&](std::uint32_t k) {
+            return (std::uint32_t{seqs[3 * k]} << 16) | (std::uint32_t{seqs[3 * k + 1]} << 8) | seqs[3 * k + 2];
+        };
+        while (low <= high) {
+            const std::uint32_t mid = low + (high - low) / 2;
+            expand_symbol(symbol_offset(seq_of(mid)), buf, sizeof buf);
+            const int r = std::strcmp(want, buf);
+            if (r > 0) low = mid + 1;
+            else if (r < 0) { if (mid == 0) break; high = mid - 1; }
+            else {
+                low = mid;
+                while (low > 0) {
+                    expand_symbol(symbol_offset(seq_of(low - 1)), buf, sizeof buf);
+                    if (std::strcmp(want, buf)) break;
+                    --low;
+                }
+                return sym_address(seq_of(low));
+            }
+        }
+        return 0;
+    }
+
+    // get_symbol_pos: binary search, then the first alias, then the size.
+    std::uint64_t symbol_pos(std::uint64_t addr, std::uint64_t* size) const {
+        std::uint32_t low = 0, high = n;
+        while (high - low > 1) {
+            const std::uint32_t mid = low + (high - low) / 2;
+            if (sym_address(mid) <= addr) low = mid;
+            else high = mid;
+        }
+        while (low && sym_address(low - 1) == sym_address(low)) --low;
+        std::uint64_t next = 0;
+        for (std::uint32_t i = low + 1; i < n; ++i)
+            if (sym_address(i) > sym_address(low)) { next = sym_address(i); break; }
+        *size = next ? next - sym_address(low) : 0;
+        return low;
+    }
+};
+
+const std::byte* ptr(loaded_kernel& k, std::uint64_t addr) {
+    for (const auto& piece : k.pieces)
+        if (addr >= piece.base() && addr - piece.base() < piece.bytes().size()) return piece.bytes().data() + (addr - piece.base());
+    std::abort();
+}
+
+kernel_view view(loaded_kernel& k, table_t& t) {
+    kernel_view v{};
+    v.names = reinterpret_cast<const std::uint8_t*>(ptr(k, k.layout.names));
+    v.markers = reinterpret_cast<const std::uint32_t*>(ptr(k, k.layout.markers));
+    v.token_table = reinterpret_cast<const char*>(ptr(k, k.layout.token_table));
+    v.token_index = reinterpret_cast<const std::uint16_t*>(ptr(k, k.layout.token_index));
+    v.offsets = reinterpret_cast<const std::int32_t*>(ptr(k, *k.layout.offsets));
+    v.seqs = k.layout.seqs_of_names ? reinterpret_cast<const std::uint8_t*>(ptr(k, *k.layout.seqs_of_names)) : nullptr;
+    v.offsets_addr = *k.layout.offsets;
+    v.relative_base = t.relative_base();
+    v.enc = t.encoding();
+    v.n = t.size();
+    return v;
+}
+
+std::vector<std::size_t> sample(std::size_t n, std::size_t count) {
+    std::mt19937_64 rng(12345);
+    std::vector<std::size_t> v(count);
+    for (auto& x : v) x = rng() % n;
+    return v;
+}
+
+void decode_all(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    std::array<char, ksym::ksym_name_len> buf{};
+    for (auto _ : state) {
+        std::uint64_t sum = 0;
+        (void)t->for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) { sum += s.address + s.name.size(); });
+        benchmark::DoNotOptimize(sum);
+    }
+    state.SetLabel(k.name);
+    state.counters["symbols"] = t->size();
+    state.counters["ns_per_symbol"] = benchmark::Counter(static_cast<double>(t->size()),
+                                                          benchmark::Counter::kIsIterationInvariantRate |
+                                                              benchmark::Counter::kInvert);
+}
+
+void decode_all_kernel_baseline(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    const kernel_view v = view(k, *t);
+    char buf[ksym::ksym_name_len];
+    for (auto _ : state) {
+        std::uint64_t sum = 0;
+        for (std::uint32_t i = 0, off = 0; i < v.n; ++i) {
+            off = v.expand_symbol(off, buf, sizeof buf);
+            sum += v.sym_address(i) + static_cast<unsigned char>(buf[0]);
+        }
+        benchmark::DoNotOptimize(sum);
+    }
+    state.SetLabel(k.name);
+    state.counters["ns_per_symbol"] = benchmark::Counter(static_cast<double>(v.n),
+                                                          benchmark::Counter::kIsIterationInvariantRate |
+                                                              benchmark::Counter::kInvert);
+}
+
+// state.range(0): 1 = with a lent index (attach_index), 0 = without.
+void with_index(benchmark::State& state, table_t& t, std::vector<std::uint64_t>& storage) {
+    if (state.range(0) == 0) return;
+    storage.resize(t.index_words());
+    if (!t.attach_index(storage)) std::abort();
+}
+
+void find_by_name(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    std::vector<std::uint64_t> storage;
+    with_index(state, *t, storage);
+    const auto picks = sample(k.names.size(), 4096);
+    std::array<char, ksym::ksym_name_len> buf{};
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto r = t->find_by_name(k.names[picks[i++ & 4095]], std::span(buf));
+        benchmark::DoNotOptimize(r);
+    }
+    state.SetLabel(k.name);
+}
+
+void find_by_name_kernel_sorted_baseline(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    const kernel_view v = view(k, *t);
+    if (!v.seqs) {
+        state.SkipWithError("no kallsyms_seqs_of_names");
+        return;
+    }
+    const auto picks = sample(k.names.size(), 4096);
+    std::size_t i = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[i++ & 4095]].c_str()));
+    state.SetLabel(k.name);
+}
+
+void find_by_name_kernel_linear_baseline(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    const kernel_view v = view(k, *t);
+    const auto picks = sample(k.names.size(), 4096);
+    std::size_t i = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v.lookup_name_linear(k.names[picks[i++ & 4095]].c_str()));
+    state.SetLabel(k.name);
+}
+
+void find_by_address(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    std::vector<std::uint64_t> storage;
+    with_index(state, *t, storage);
+    const auto picks = sample(k.addrs.size(), 4096);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto r = t->find_by_address(k.addrs[picks[i++ & 4095]] + 1);
+        benchmark::DoNotOptimize(r);
+    }
+    state.SetLabel(k.name);
+}
+
+void find_by_address_kernel_baseline(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    const kernel_view v = view(k, *t);
+    const auto picks = sample(k.addrs.size(), 4096);
+    std::size_t i = 0;
+    std::uint64_t size = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[i++ & 4095]] + 1, &size));
+    state.SetLabel(k.name);
+}
+
+}  // namespace
+
+BENCHMARK(decode_all)->Unit(benchmark::kMillisecond);
+
+// The one-time cost of attach_index.
+void attach_index_cost(benchmark::State& state) {
+    auto& k = kernel();
+    auto t = table_t::open(k.map, k.layout);
+    std::vector<std::uint64_t> storage(t->index_words());
+    for (auto _ : state) benchmark::DoNotOptimize(t->attach_index(storage));
+    state.SetLabel(k.name);
+}
+BENCHMARK(attach_index_cost)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_all_kernel_baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(find_by_name)->ArgName("index")->Arg(0)->Arg(1);
+BENCHMARK(find_by_name_kernel_sorted_baseline);
+BENCHMARK(find_by_name_kernel_linear_baseline)->Unit(benchmark::kMicrosecond);
+BENCHMARK(find_by_address)->ArgName("index")->Arg(0)->Arg(1);
+BENCHMARK(find_by_address_kernel_baseline);
