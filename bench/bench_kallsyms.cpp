@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -266,6 +267,31 @@ std::vector<std::size_t> sample(std::size_t n, std::size_t count) {
     return v;
 }
 
+// Google Benchmark reports the mean; the targets are medians. After the
+// timed loop, each sampled call is timed on its own and the clock's own cost
+// (the median of back-to-back reads) subtracted, giving p50/p99 counters.
+template <class F>
+void latency_counters(benchmark::State& state, std::size_t samples, F&& call) {
+    using clock = std::chrono::steady_clock;
+    std::vector<double> clock_cost(1024), t(samples);
+    for (auto& c : clock_cost) {
+        const auto a = clock::now();
+        const auto b = clock::now();
+        c = std::chrono::duration<double, std::nano>(b - a).count();
+    }
+    std::nth_element(clock_cost.begin(), clock_cost.begin() + 512, clock_cost.end());
+    const double overhead = clock_cost[512];
+    for (std::size_t i = 0; i < samples; ++i) {
+        const auto a = clock::now();
+        call(i);
+        const auto b = clock::now();
+        t[i] = std::chrono::duration<double, std::nano>(b - a).count() - overhead;
+    }
+    std::sort(t.begin(), t.end());
+    state.counters["p50_ns"] = t[samples / 2];
+    state.counters["p99_ns"] = t[samples * 99 / 100];
+}
+
 void decode_all(benchmark::State& state) {
     auto& k = kernel();
     auto t = table_t::open(k.map, k.layout);
@@ -320,6 +346,10 @@ void find_by_name(benchmark::State& state) {
         auto r = t->find_by_name(k.names[picks[i++ & 4095]], std::span(buf));
         benchmark::DoNotOptimize(r);
     }
+    latency_counters(state, picks.size(), [&](std::size_t j) {
+        auto r = t->find_by_name(k.names[picks[j]], std::span(buf));
+        benchmark::DoNotOptimize(r);
+    });
     state.SetLabel(k.name);
 }
 
@@ -334,6 +364,8 @@ void find_by_name_kernel_sorted_baseline(benchmark::State& state) {
     const auto picks = sample(k.names.size(), 4096);
     std::size_t i = 0;
     for (auto _ : state) benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[i++ & 4095]].c_str()));
+    latency_counters(state, picks.size(),
+                     [&](std::size_t j) { benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[j]].c_str())); });
     state.SetLabel(k.name);
 }
 
@@ -358,6 +390,10 @@ void find_by_address(benchmark::State& state) {
         auto r = t->find_by_address(k.addrs[picks[i++ & 4095]] + 1);
         benchmark::DoNotOptimize(r);
     }
+    latency_counters(state, picks.size(), [&](std::size_t j) {
+        auto r = t->find_by_address(k.addrs[picks[j]] + 1);
+        benchmark::DoNotOptimize(r);
+    });
     state.SetLabel(k.name);
 }
 
@@ -369,6 +405,8 @@ void find_by_address_kernel_baseline(benchmark::State& state) {
     std::size_t i = 0;
     std::uint64_t size = 0;
     for (auto _ : state) benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[i++ & 4095]] + 1, &size));
+    latency_counters(state, picks.size(),
+                     [&](std::size_t j) { benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[j]] + 1, &size)); });
     state.SetLabel(k.name);
 }
 

@@ -142,12 +142,15 @@ int run_image(const args& a) {
             }
             return r;
         }
-        std::printf("format: %.*s\narch: %d\nsymbols: %u\nencoding: %.*s\nrelative_base: 0x%" PRIx64
-                    " (%.*s)\nmarkers: %u bytes\nseqs_of_names: %s\n",
-                    int(img.format().size()), img.format().data(), int(img.arch()), table.size(),
-                    int(to_string(table.encoding()).size()), to_string(table.encoding()).data(),
-                    table.relative_base(), int(to_string(img.relative_base_source()).size()),
-                    to_string(img.relative_base_source()).data(), unsigned(table.marker_bytes()),
+        const std::string_view arch = to_string(img.arch());
+        std::printf("format: %.*s\narch: %.*s\nsymbols: %u\nencoding: %.*s\n", int(img.format().size()),
+                    img.format().data(), int(arch.size()), arch.data(), table.size(),
+                    int(to_string(table.encoding()).size()), to_string(table.encoding()).data());
+        if (table.encoding() == ksym::address_encoding::base_relative ||
+            table.encoding() == ksym::address_encoding::absolute_percpu)
+            std::printf("relative_base: 0x%" PRIx64 " (%.*s)\n", table.relative_base(),
+                        int(to_string(img.relative_base_source()).size()), to_string(img.relative_base_source()).data());
+        std::printf("markers: %u bytes\nseqs_of_names: %s\n", unsigned(table.marker_bytes()),
                     img.layout().seqs_of_names ? "yes" : "no");
         return {};
     });

@@ -2,7 +2,9 @@
 // Choosing a traits type at run time, from what a file says about itself.
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -15,6 +17,15 @@ enum class arch_id : std::uint8_t {
     x86_64, i386, arm64, arm, riscv64, ppc64le, s390x,
     generic32le, generic32be, generic64le, generic64be,
 };
+
+/// The target's conventional name ("x86_64", "arm64", ...).
+[[nodiscard]] constexpr std::string_view to_string(arch_id a) noexcept {
+    constexpr std::string_view names[] = {"x86_64",      "i386",        "arm64",       "arm",
+                                          "riscv64",     "ppc64le",     "s390x",       "generic32le",
+                                          "generic32be", "generic64le", "generic64be"};
+    const auto i = static_cast<std::size_t>(a);
+    return i < std::size(names) ? names[i] : std::string_view("unknown");
+}
 
 /// The target of an ELF file from e_machine, class and data encoding.
 /// Machines without their own traits map to the generic type of the same
