@@ -303,6 +303,8 @@ void decode_all(benchmark::State& state) {
     }
     state.SetLabel(k.name);
     state.counters["symbols"] = t->size();
+    state.counters["reads_per_pass"] =
+        static_cast<double>(t->reader_calls()) / static_cast<double>(state.iterations());
     state.counters["ns_per_symbol"] = benchmark::Counter(static_cast<double>(t->size()),
                                                           benchmark::Counter::kIsIterationInvariantRate |
                                                               benchmark::Counter::kInvert);

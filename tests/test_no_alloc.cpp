@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <vector>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -134,6 +135,7 @@ TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by
         bool ok = true;
         std::size_t seen = 0;
         std::size_t allocs = 0;
+        std::vector<std::uint64_t> index_storage(2 * 3000 + 8192);  // the caller's; sized before counting
         {
             alloc_scope scope;
             ksym::buffer_reader mem(t->blob, t->base);
@@ -145,6 +147,12 @@ TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by
                 ok &= table->at(2999, std::span(buf)).has_value();
                 ok &= table->find_by_name(probe_name, std::span(buf)).has_value();
                 ok &= table->find_by_name_linear(probe_name, std::span(buf)).has_value();
+                ok &= table->find_by_address(probe_addr).has_value();
+                ok &= !table->find_by_name("missing", std::span(buf)).has_value();
+                // The same lookups through a lent index (hash of names, addresses in memory).
+                ok &= table->index_words() <= index_storage.size();
+                ok &= table->attach_index(index_storage).ok();
+                ok &= table->find_by_name(probe_name, std::span(buf)).has_value();
                 ok &= table->find_by_address(probe_addr).has_value();
                 ok &= !table->find_by_name("missing", std::span(buf)).has_value();
             }

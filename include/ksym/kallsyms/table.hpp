@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -100,14 +101,18 @@ public:
     /// Reader calls made so far (for tests and benchmarks).
     [[nodiscard]] constexpr std::size_t reader_calls() const noexcept { return br_.calls(); }
 
-    /// Words of storage attach_index() needs for this table: 16 bytes a symbol.
-    [[nodiscard]] constexpr std::size_t index_words() const noexcept { return 2 * std::size_t{n_}; }
+    /// Words of storage attach_index() needs for this table: about 26 bytes a
+    /// symbol (16 for addresses and name offsets, the rest a hash of names).
+    [[nodiscard]] constexpr std::size_t index_words() const noexcept {
+        return 2 * std::size_t{n_} + hash_slots() / 2;
+    }
 
     /// Lends the table `storage` (at least index_words() elements) to hold
-    /// every symbol's address, name offset and name order, decoded once now
-    /// (one sequential pass). Afterwards at() and address_at() are O(1), and
-    /// a find by name or address costs one small read per probe instead of a
-    /// marker seek and up to 255 record skips. Results are identical with or
+    /// every symbol's address, name offset and name order, and a hash of the
+    /// names, all decoded once now (one sequential pass). Afterwards at() and
+    /// address_at() are O(1), find_by_address is a search in memory, and
+    /// find_by_name is a hash probe and one name comparison (kernels without
+    /// kallsyms_seqs_of_names included). Results are identical with or
     /// without it. The storage must outlive the table or the next
     /// detach_index(); ksym never allocates it.
     constexpr status attach_index(std::span<std::uint64_t> storage) {
@@ -115,6 +120,7 @@ public:
         if (storage.size() < index_words()) return {errc::capacity};
         const auto addr = storage.first(n_);
         const auto aux = storage.subspan(n_, n_);
+        const auto hash = storage.subspan(2 * std::size_t{n_}, hash_slots() / 2);
         if (status s = addresses(0, addr); !s) return s;
         std::uint64_t off = 0;
         for (std::uint32_t i = 0; i < n_; ++i) {
@@ -140,6 +146,10 @@ public:
         }
         index_addr_ = addr;
         index_aux_ = aux;
+        if (status s = build_name_hash(hash); !s) {
+            detach_index();
+            return s;
+        }
         return {};
     }
 
@@ -147,6 +157,7 @@ public:
     constexpr void detach_index() noexcept {
         index_addr_ = {};
         index_aux_ = {};
+        index_hash_ = {};
     }
     [[nodiscard]] constexpr bool has_index() const noexcept { return !index_aux_.empty(); }
 
@@ -187,10 +198,29 @@ public:
         if (!index_aux_.empty()) return index_aux_[i] & 0xffffffffu;
         std::uint64_t off = 0;
         if (status s = read_marker(i >> 8, off); !s) return s;
-        for (std::uint32_t k = 0; k < (i & 0xffu); ++k) {
-            auto len = record_length(off, skipping);
-            if (!len) return len.error();
-            off += *len;
+        std::uint32_t left = i & 0xffu;
+        while (left > 0) {
+            // One read for the whole stretch (records average about a dozen
+            // bytes), then skip inside the window while both possible length
+            // bytes are in it; a record header at the window's edge takes the
+            // checked one-record step.
+            const std::size_t guess = std::min<std::size_t>(names_window, 16 * std::size_t{left} + 64);
+            auto step = record_length(off, guess);
+            if (!step) return step.error();
+            off += *step;
+            --left;
+            std::size_t pos = static_cast<std::size_t>(off - win_off_);
+            while (left > 0 && off >= win_off_ && pos + 2 <= win_len_) {
+                std::size_t len = static_cast<std::uint8_t>(win_[pos]);
+                std::size_t hdr = 1;
+                if (len & 0x80) {
+                    len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(win_[pos + 1])} << 7);
+                    hdr = 2;
+                }
+                pos += hdr + len;
+                --left;
+            }
+            off = win_off_ + pos;
         }
         return off;
     }
@@ -244,6 +274,7 @@ public:
     constexpr result<kallsyms_symbol> find_by_name(std::string_view name, std::span<char> name_buf) {
         if (name.empty()) return status{errc::not_found};
         if (name_buf.size() < 2) return status{errc::capacity};
+        if (!index_hash_.empty()) return find_by_name_hashed(name, name_buf);
         if (layout_.seqs_of_names) return find_by_name_sorted(name, name_buf);
         return find_by_name_linear(name, name_buf);
     }
@@ -276,43 +307,44 @@ public:
 
     /// The symbol containing `addr`: the last symbol whose address is <= addr,
     /// then back to the first of its aliases (same address), with the size up
-    /// to the next higher address. O(log n) reads.
+    /// to the next higher address.
+    ///
+    /// Without a lent index, the first call samples 1024 evenly spaced
+    /// addresses into the table object (1024 small reads); every call then
+    /// narrows to one block with that in-memory sample, reads the block in
+    /// one call and finishes in memory: two or three reads a lookup.
     constexpr result<address_match> find_by_address(std::uint64_t addr) {
         if (n_ == 0) return status{errc::not_found};
-        // Binary search for the last index with address <= addr.
-        std::uint32_t lo = 0, hi = n_;  // invariant: answer in [lo, hi)
-        auto a0 = address_at(0);
-        if (!a0) return a0.error();
-        if (addr < *a0) return status{errc::not_found};
-        while (hi - lo > 1) {
+        if (!index_addr_.empty()) return find_by_address_in(index_addr_, 0, addr);
+        if (sample_stride_ == 0) {
+            if (status s = build_address_sample(); !s) return s;
+        }
+        if (addr < sample_[0]) return status{errc::not_found};
+        // Last sample <= addr; the answer lies in its stretch of the table.
+        std::uint32_t k = 1, khi = sample_count_;
+        while (k < khi) {
+            const std::uint32_t mid = k + (khi - k) / 2;
+            if (sample_[mid] <= addr) k = mid + 1;
+            else khi = mid;
+        }
+        std::uint32_t lo = (k - 1) * sample_stride_;
+        std::uint32_t hi = k < sample_count_ ? k * sample_stride_ + 1 : n_;  // one past: the next stretch's first
+        hi = std::min(hi, n_);
+        // Stretches longer than a block (tables over 256k symbols) narrow with single reads.
+        while (hi - lo > address_block + 1) {
             const std::uint32_t mid = lo + (hi - lo) / 2;
             auto am = address_at(mid);
             if (!am) return am.error();
             if (*am <= addr) lo = mid;
             else hi = mid;
         }
-        auto al = address_at(lo);
-        if (!al) return al.error();
-        address_match m{lo, *al, addr - *al, 0};
-        // First alias. Bounded by the index, so hostile data cannot loop.
-        while (m.index > 0) {
-            auto prev = address_at(m.index - 1);
-            if (!prev) return prev.error();
-            if (*prev != m.address) break;
-            --m.index;
-        }
-        // Next strictly higher address.
-        for (std::uint32_t j = lo + 1; j < n_; ++j) {
-            auto next = address_at(j);
-            if (!next) return next.error();
-            if (*next > m.address) {
-                m.size = *next - m.address;
-                break;
-            }
-        }
-        return m;
+        std::array<std::uint64_t, address_block + 1> block;  // filled by the read before use
+        const auto b = std::span(block).first(hi - lo);
+        if (status s = addresses(lo, b); !s) return s;
+        return find_by_address_in(b, lo, addr);
     }
 
+    /// Decodes the addresses of symbols [first, first + out.size()) into out,
     /// Decodes the addresses of symbols [first, first + out.size()) into out,
     /// one read.
     constexpr status addresses(std::uint32_t first, std::span<std::uint64_t> out) {
@@ -532,7 +564,6 @@ private:
 
     // Window sizes for the three access patterns.
     static constexpr std::size_t sequential = names_window;
-    static constexpr std::size_t skipping = 1024;
     static constexpr std::size_t random = 64;
 
     struct record {
@@ -611,6 +642,66 @@ private:
         return std::uint64_t{hdr} + len;
     }
 
+    // Entries of the address sample, and the most a block read covers.
+    static constexpr std::uint32_t address_samples = 1024;
+    static constexpr std::uint32_t address_block = 256;
+
+    constexpr status build_address_sample() {
+        const std::uint32_t stride = (n_ + address_samples - 1) / address_samples;
+        std::uint32_t count = 0;
+        for (std::uint64_t i = 0; i < n_; i += stride) {
+            auto a = address_at(static_cast<std::uint32_t>(i));
+            if (!a) return a.error();
+            sample_[count++] = *a;
+        }
+        sample_stride_ = stride;
+        sample_count_ = count;
+        return {};
+    }
+
+    // find_by_address once `addrs` (the addresses of symbols [first, first +
+    // addrs.size())) is known to hold the answer: the last entry <= addr. The
+    // first alias and the next higher address may lie outside `addrs`; those
+    // are read one at a time, bounded by the table size.
+    constexpr result<address_match> find_by_address_in(std::span<const std::uint64_t> addrs, std::uint32_t first,
+                                                       std::uint64_t addr) {
+        if (addrs.empty() || addr < addrs[0]) return status{errc::not_found};
+        std::size_t lo = 0, hi = addrs.size();  // answer in [lo, hi)
+        while (hi - lo > 1) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (addrs[mid] <= addr) lo = mid;
+            else hi = mid;
+        }
+        const std::uint64_t at = addrs[lo];
+        address_match m{first + static_cast<std::uint32_t>(lo), at, addr - at, 0};
+        std::size_t a = lo;
+        while (a > 0 && addrs[a - 1] == at) --a;
+        m.index = first + static_cast<std::uint32_t>(a);
+        if (a == 0) {
+            while (m.index > 0) {
+                auto prev = address_at(m.index - 1);
+                if (!prev) return prev.error();
+                if (*prev != at) break;
+                --m.index;
+            }
+        }
+        std::size_t j = lo + 1;
+        while (j < addrs.size() && addrs[j] <= at) ++j;
+        if (j < addrs.size()) {
+            m.size = addrs[j] - at;
+        } else {
+            for (std::uint64_t g = std::uint64_t{first} + j; g < n_; ++g) {
+                auto next = address_at(static_cast<std::uint32_t>(g));
+                if (!next) return next.error();
+                if (*next > at) {
+                    m.size = *next - at;
+                    break;
+                }
+            }
+        }
+        return m;
+    }
+
     constexpr std::string_view cleanup(std::string_view name) const noexcept {
         switch (opts_.suffix_rule) {
         case name_suffix_rule::exact: return name;
@@ -626,6 +717,140 @@ private:
         return name;
     }
 
+    // Compares the (cleaned) name of the record at `off` with `name`:
+    // negative, zero or positive like strcmp. With exact names the tokens are
+    // compared as they are read and the walk stops at the first difference;
+    // suffix rules need the whole name, expanded into `scratch`.
+    constexpr result<int> compare_name(std::uint64_t off, std::string_view name, std::span<char> scratch) {
+        if (opts_.suffix_rule != name_suffix_rule::exact) {
+            kallsyms_symbol sym;
+            if (auto used = expand(off, scratch, sym); !used) return used.error();
+            const std::string_view have = cleanup(sym.name);
+            return have < name ? -1 : have == name ? 0 : 1;
+        }
+        auto r = read_record(off, random);
+        if (!r) return r.error();
+        auto p = names_at(off, r->hdr + r->len, random);
+        if (!p) return p.error();
+        const int c = compare_tokens(std::span<const std::byte>(*p + r->hdr, r->len), name);
+        if (c < -1) return status{errc::corrupt, layout_.names + off};
+        return c;
+    }
+
+    // strcmp-like comparison of the name a record's token bytes spell (type
+    // letter dropped) with `name`: -1, 0 or 1; -2 when no token has text.
+    constexpr int compare_tokens(std::span<const std::byte> rec, std::string_view name) const noexcept {
+        std::size_t pos = 0;
+        bool have_type = false;
+        for (const std::byte b : rec) {
+            const auto t = static_cast<std::uint8_t>(b);
+            const char* tok = tokens_.data(t);
+            std::size_t tl = tokens_.length(t);
+            if (!have_type) {
+                if (tl == 0) continue;
+                have_type = true;
+                ++tok;
+                --tl;
+            }
+            for (std::size_t j = 0; j < tl; ++j, ++pos) {
+                if (pos == name.size()) return 1;  // the table's name is longer
+                const auto a = static_cast<unsigned char>(tok[j]);
+                const auto q = static_cast<unsigned char>(name[pos]);
+                if (a != q) return a < q ? -1 : 1;
+            }
+        }
+        if (!have_type) return -2;
+        return pos < name.size() ? -1 : 0;
+    }
+
+    // The name hash: open addressing, linear probing, at most half full.
+    // Each 32-bit slot holds an 8-bit tag from the hash and index + 1 (24
+    // bits; 0 = empty); two slots share a word of the lent storage. Only for
+    // exact names: suffix rules make several spellings equal.
+    [[nodiscard]] constexpr std::size_t hash_slots() const noexcept {
+        if (n_ == 0 || n_ >= (1u << 24) - 1 || opts_.suffix_rule != name_suffix_rule::exact) return 0;
+        return std::bit_ceil(2 * std::size_t{n_});
+    }
+    static constexpr std::uint64_t name_hash(std::string_view name) noexcept {
+        std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+        for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+        return h ^ (h >> 29);
+    }
+    static constexpr std::uint32_t slot_get(std::span<const std::uint64_t> w, std::size_t k) noexcept {
+        return static_cast<std::uint32_t>(w[k / 2] >> (32 * (k & 1)));
+    }
+    static constexpr void slot_set(std::span<std::uint64_t> w, std::size_t k, std::uint32_t v) noexcept {
+        const unsigned shift = 32 * static_cast<unsigned>(k & 1);
+        w[k / 2] = (w[k / 2] & ~(std::uint64_t{0xffffffffu} << shift)) | (std::uint64_t{v} << shift);
+    }
+
+    // Inserts every name in table order; a name already present keeps its
+    // first (lowest-address) symbol, which is the kernel's answer.
+    constexpr status build_name_hash(std::span<std::uint64_t> words) {
+        if (words.empty()) return {};
+        std::fill(words.begin(), words.end(), 0);
+        const std::size_t mask = hash_slots() - 1;
+        std::array<char, ksym_name_len> buf{};
+        std::uint64_t off = 0;
+        for (std::uint32_t i = 0; i < n_; ++i) {
+            kallsyms_symbol sym;
+            auto used = expand(off, std::span(buf), sym, sequential);
+            if (!used) return used.error();
+            const std::uint64_t next_off = off + *used;
+            const std::uint64_t h = name_hash(sym.name);
+            const auto tag = static_cast<std::uint32_t>(h >> 56);
+            const std::string_view name = sym.name;
+            bool present = false;
+            std::size_t k = static_cast<std::size_t>(h) & mask;
+            for (std::size_t probes = 0; probes <= mask; ++probes, k = (k + 1) & mask) {
+                const std::uint32_t v = slot_get(words, k);
+                if (v == 0) break;
+                if ((v >> 24) != tag) continue;
+                // Expanded outside the names window, which keeps serving this
+                // sequential pass: moving it here would cost a refill per probe.
+                const std::uint64_t other = index_aux_[(v & 0xffffffu) - 1] & 0xffffffffu;
+                std::array<std::byte, max_record + 2> rec;  // filled by the reads before use
+                if (status s = br_.read_bytes(layout_.names + other, std::span(rec).first(1)); !s) return s;
+                std::size_t hdr = 1, len = static_cast<std::uint8_t>(rec[0]);
+                if (len & 0x80) {
+                    if (status s = br_.read_bytes(layout_.names + other + 1, std::span(rec).subspan(1, 1)); !s) return s;
+                    len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(rec[1])} << 7);
+                    hdr = 2;
+                }
+                if (len > max_record) return {errc::corrupt, layout_.names + other};
+                if (status s = br_.read_bytes(layout_.names + other + hdr, std::span(rec).subspan(hdr, len)); !s)
+                    return s;
+                auto c = compare_tokens(std::span<const std::byte>(rec).subspan(hdr, len), name);
+                if (c < -1) return {errc::corrupt, layout_.names + other};
+                if (c == 0) {
+                    present = true;
+                    break;
+                }
+            }
+            if (!present) slot_set(words, k, (tag << 24) | (i + 1));
+            off = next_off;
+        }
+        index_hash_ = words;
+        return {};
+    }
+
+    constexpr result<kallsyms_symbol> find_by_name_hashed(std::string_view name, std::span<char> name_buf) {
+        const std::size_t mask = hash_slots() - 1;
+        const std::uint64_t h = name_hash(name);
+        const auto tag = static_cast<std::uint32_t>(h >> 56);
+        std::size_t k = static_cast<std::size_t>(h) & mask;
+        for (std::size_t probes = 0; probes <= mask; ++probes, k = (k + 1) & mask) {
+            const std::uint32_t v = slot_get(index_hash_, k);
+            if (v == 0) break;
+            if ((v >> 24) != tag) continue;
+            const std::uint32_t i = (v & 0xffffffu) - 1;
+            auto c = compare_name(index_aux_[i] & 0xffffffffu, name, name_buf);
+            if (!c) return c.error();
+            if (*c == 0) return at(i, name_buf);
+        }
+        return status{errc::not_found};
+    }
+
     // Binary search over kallsyms_seqs_of_names for the first entry whose
     // (cleaned) name is >= `name`, as kallsyms_lookup_names does.
     constexpr result<kallsyms_symbol> find_by_name_sorted(std::string_view name, std::span<char> name_buf) {
@@ -636,9 +861,9 @@ private:
             if (!seq) return seq.error();
             auto off = name_offset(*seq);
             if (!off) return off.error();
-            kallsyms_symbol sym;
-            if (auto used = expand(*off, name_buf, sym); !used) return used.error();
-            if (cleanup(sym.name) < name) lo = mid + 1;
+            auto c = compare_name(*off, name, name_buf);
+            if (!c) return c.error();
+            if (*c < 0) lo = mid + 1;
             else hi = mid;
         }
         if (lo >= n_) return status{errc::not_found};
@@ -661,6 +886,10 @@ private:
     std::uint8_t seq_bytes_ = 3;
     std::span<std::uint64_t> index_addr_{};  // caller-lent: decoded addresses
     std::span<std::uint64_t> index_aux_{};   // caller-lent: name offset (low 32) | name order (high 32)
+    std::span<std::uint64_t> index_hash_{};  // caller-lent: name hash slots (see build_name_hash)
+    std::array<std::uint64_t, address_samples> sample_{};  // address of every sample_stride_-th symbol
+    std::uint32_t sample_stride_ = 0;                      // 0: not sampled yet
+    std::uint32_t sample_count_ = 0;
     std::array<std::byte, names_window> win_{};
     std::uint64_t win_off_ = 0;
     std::size_t win_len_ = 0;

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <span>
 
 #include "ksym/core/errc.hpp"
@@ -29,7 +31,12 @@ public:
         const std::uint64_t off = addr - base_;
         if (off >= bytes_.size()) return status::fault(addr);
         if (out.size() > bytes_.size() - off) return status::fault(base_ + bytes_.size());
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = bytes_[static_cast<std::size_t>(off) + i];
+        if (std::is_constant_evaluated()) {
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = bytes_[static_cast<std::size_t>(off) + i];
+        } else {
+            // A byte loop here was a fifth of a whole-table decode.
+            std::memcpy(out.data(), bytes_.data() + off, out.size());
+        }
         return {};
     }
 
