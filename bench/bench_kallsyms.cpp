@@ -292,6 +292,14 @@ void latency_counters(benchmark::State& state, std::size_t samples, F&& call) {
     state.counters["p99_ns"] = t[samples * 99 / 100];
 }
 
+// The timed loop over the sampled calls, then their latency percentiles.
+template <class F>
+void time_calls(benchmark::State& state, std::size_t samples, F&& call) {
+    std::size_t i = 0;
+    for (auto _ : state) call(i++ % samples);
+    latency_counters(state, samples, call);
+}
+
 void decode_all(benchmark::State& state) {
     auto& k = kernel();
     auto t = table_t::open(k.map, k.layout);
@@ -343,12 +351,7 @@ void find_by_name(benchmark::State& state) {
     with_index(state, *t, storage);
     const auto picks = sample(k.names.size(), 4096);
     std::array<char, ksym::ksym_name_len> buf{};
-    std::size_t i = 0;
-    for (auto _ : state) {
-        auto r = t->find_by_name(k.names[picks[i++ & 4095]], std::span(buf));
-        benchmark::DoNotOptimize(r);
-    }
-    latency_counters(state, picks.size(), [&](std::size_t j) {
+    time_calls(state, picks.size(), [&](std::size_t j) {
         auto r = t->find_by_name(k.names[picks[j]], std::span(buf));
         benchmark::DoNotOptimize(r);
     });
@@ -364,10 +367,8 @@ void find_by_name_kernel_sorted_baseline(benchmark::State& state) {
         return;
     }
     const auto picks = sample(k.names.size(), 4096);
-    std::size_t i = 0;
-    for (auto _ : state) benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[i++ & 4095]].c_str()));
-    latency_counters(state, picks.size(),
-                     [&](std::size_t j) { benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[j]].c_str())); });
+    time_calls(state, picks.size(),
+               [&](std::size_t j) { benchmark::DoNotOptimize(v.lookup_name_sorted(k.names[picks[j]].c_str())); });
     state.SetLabel(k.name);
 }
 
@@ -387,12 +388,7 @@ void find_by_address(benchmark::State& state) {
     std::vector<std::uint64_t> storage;
     with_index(state, *t, storage);
     const auto picks = sample(k.addrs.size(), 4096);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        auto r = t->find_by_address(k.addrs[picks[i++ & 4095]] + 1);
-        benchmark::DoNotOptimize(r);
-    }
-    latency_counters(state, picks.size(), [&](std::size_t j) {
+    time_calls(state, picks.size(), [&](std::size_t j) {
         auto r = t->find_by_address(k.addrs[picks[j]] + 1);
         benchmark::DoNotOptimize(r);
     });
@@ -404,11 +400,9 @@ void find_by_address_kernel_baseline(benchmark::State& state) {
     auto t = table_t::open(k.map, k.layout);
     const kernel_view v = view(k, *t);
     const auto picks = sample(k.addrs.size(), 4096);
-    std::size_t i = 0;
     std::uint64_t size = 0;
-    for (auto _ : state) benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[i++ & 4095]] + 1, &size));
-    latency_counters(state, picks.size(),
-                     [&](std::size_t j) { benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[j]] + 1, &size)); });
+    time_calls(state, picks.size(),
+               [&](std::size_t j) { benchmark::DoNotOptimize(v.symbol_pos(k.addrs[picks[j]] + 1, &size)); });
     state.SetLabel(k.name);
 }
 

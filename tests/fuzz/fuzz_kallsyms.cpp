@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "ksym/arch/targets.hpp"
 #include "ksym/core/endian.hpp"
@@ -40,6 +41,20 @@ void exercise(std::span<const std::byte> mem, const ksym::kallsyms_layout& layou
     if (n < 4096) (void)t->find_by_name_linear("a", std::span(buf));
     std::array<char, 4> small{};
     (void)t->at(0, std::span(small));
+    // Again through a lent index (addresses, name offsets, name hash), on
+    // tables small enough for a fixed buffer: the index is built from the
+    // same hostile bytes and must fail or answer, never read outside them.
+    static std::array<std::uint64_t, 3 * 4096> index;
+    if (t->index_words() <= index.size() && t->attach_index(index).ok()) {
+        (void)t->find_by_name("vfs_read", std::span(buf));
+        std::array<char, ksym::ksym_name_len> last{};  // the name `at` just wrote, as a query
+        if (t->at(static_cast<std::uint32_t>(probe % n), std::span(last)))
+            (void)t->find_by_name(std::string_view(last.data()), std::span(buf));
+        (void)t->find_by_address(probe);
+        (void)t->find_by_address(base + (probe & 0xffff));
+        (void)t->at(static_cast<std::uint32_t>(probe % n), std::span(buf));
+        t->detach_index();
+    }
 }
 
 }  // namespace

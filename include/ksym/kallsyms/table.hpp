@@ -209,8 +209,9 @@ public:
             if (!step) return step.error();
             off += *step;
             --left;
+            if (off < win_off_ || off - win_off_ >= win_len_) continue;  // past the window: checked step
             std::size_t pos = static_cast<std::size_t>(off - win_off_);
-            while (left > 0 && off >= win_off_ && pos + 2 <= win_len_) {
+            while (left > 0 && pos < win_len_ && win_len_ - pos >= 2) {
                 std::size_t len = static_cast<std::uint8_t>(win_[pos]);
                 std::size_t hdr = 1;
                 if (len & 0x80) {
@@ -545,7 +546,8 @@ private:
     // window when walking in order, a few dozen for a random access); if that
     // runs into unreadable memory, exactly what is needed.
     constexpr result<const std::byte*> names_at(std::uint64_t off, std::size_t need, std::size_t prefetch) {
-        if (off >= win_off_ && off - win_off_ + need <= win_len_ && win_len_ != 0)
+        // Written so that no sum can wrap: `off` may come from hostile markers.
+        if (off >= win_off_ && off - win_off_ < win_len_ && need <= win_len_ - (off - win_off_))
             return win_.data() + (off - win_off_);
         if (need > win_.size() || off > UINT64_MAX - layout_.names || !range_fits(layout_.names + off, need))
             return status{errc::corrupt, layout_.names};
