@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 #include "ksym/arch/targets.hpp"
 #include "ksym/elf/elf_file.hpp"
 #include "ksym/image/kernel_image.hpp"
@@ -268,24 +272,52 @@ std::vector<std::size_t> sample(std::size_t n, std::size_t count) {
 }
 
 // Google Benchmark reports the mean; the targets are medians. After the
-// timed loop, each sampled call is timed on its own and the clock's own cost
-// (the median of back-to-back reads) subtracted, giving p50/p99 counters.
+// timed loop, each sampled call is timed on its own and the timer's own cost
+// (the median of back-to-back reads) subtracted, giving p50/p99 counters. On
+// x86-64 the timer is the time-stamp counter (steady_clock ticks too coarsely
+// for calls of ~100 ns), calibrated against steady_clock.
+#if defined(__x86_64__)
+std::uint64_t ticks() {
+    _mm_lfence();
+    const std::uint64_t t = __rdtsc();
+    _mm_lfence();
+    return t;
+}
+double ns_per_tick() {
+    using clock = std::chrono::steady_clock;
+    const auto c0 = clock::now();
+    const std::uint64_t t0 = ticks();
+    while (clock::now() - c0 < std::chrono::milliseconds(20)) {
+    }
+    const std::uint64_t t1 = ticks();
+    const auto c1 = clock::now();
+    return std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(t1 - t0);
+}
+#else
+std::uint64_t ticks() {
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+double ns_per_tick() {
+    return 1e9 * std::chrono::steady_clock::period::num / std::chrono::steady_clock::period::den;
+}
+#endif
+
 template <class F>
 void latency_counters(benchmark::State& state, std::size_t samples, F&& call) {
-    using clock = std::chrono::steady_clock;
-    std::vector<double> clock_cost(1024), t(samples);
-    for (auto& c : clock_cost) {
-        const auto a = clock::now();
-        const auto b = clock::now();
-        c = std::chrono::duration<double, std::nano>(b - a).count();
+    static const double scale = ns_per_tick();
+    std::vector<double> timer_cost(1024), t(samples);
+    for (auto& c : timer_cost) {
+        const std::uint64_t a = ticks();
+        const std::uint64_t b = ticks();
+        c = static_cast<double>(b - a);
     }
-    std::nth_element(clock_cost.begin(), clock_cost.begin() + 512, clock_cost.end());
-    const double overhead = clock_cost[512];
+    std::nth_element(timer_cost.begin(), timer_cost.begin() + 512, timer_cost.end());
+    const double overhead = timer_cost[512];
     for (std::size_t i = 0; i < samples; ++i) {
-        const auto a = clock::now();
+        const std::uint64_t a = ticks();
         call(i);
-        const auto b = clock::now();
-        t[i] = std::chrono::duration<double, std::nano>(b - a).count() - overhead;
+        const std::uint64_t b = ticks();
+        t[i] = (static_cast<double>(b - a) - overhead) * scale;
     }
     std::sort(t.begin(), t.end());
     state.counters["p50_ns"] = t[samples / 2];

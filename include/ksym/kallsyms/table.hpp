@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -251,9 +252,13 @@ public:
                 kallsyms_symbol sym;
                 sym.index = base + k;
                 sym.address = addrs[k];
-                auto used = expand(off, name_buf, sym, sequential);
-                if (!used) return used.error();
-                off += *used;
+                std::size_t used = expand_in_window(off, name_buf, sym);
+                if (used == 0) {
+                    auto checked = expand(off, name_buf, sym, sequential);
+                    if (!checked) return checked.error();
+                    used = static_cast<std::size_t>(*checked);
+                }
+                off += used;
                 if constexpr (std::is_same_v<decltype(visit(sym)), bool>) {
                     if (!visit(sym)) return {};
                 } else if constexpr (std::is_same_v<decltype(visit(sym)), status>) {
@@ -322,12 +327,9 @@ public:
         }
         if (addr < sample_[0]) return status{errc::not_found};
         // Last sample <= addr; the answer lies in its stretch of the table.
-        std::uint32_t k = 1, khi = sample_count_;
-        while (k < khi) {
-            const std::uint32_t mid = k + (khi - k) / 2;
-            if (sample_[mid] <= addr) k = mid + 1;
-            else khi = mid;
-        }
+        const auto k = static_cast<std::uint32_t>(
+                           last_at_or_below(std::span<const std::uint64_t>(sample_).first(sample_count_), addr)) +
+                       1;
         std::uint32_t lo = (k - 1) * sample_stride_;
         std::uint32_t hi = k < sample_count_ ? k * sample_stride_ + 1 : n_;  // one past: the next stretch's first
         hi = std::min(hi, n_);
@@ -339,13 +341,29 @@ public:
             if (*am <= addr) lo = mid;
             else hi = mid;
         }
-        std::array<std::uint64_t, address_block + 1> block;  // filled by the read before use
-        const auto b = std::span(block).first(hi - lo);
-        if (status s = addresses(lo, b); !s) return s;
-        return find_by_address_in(b, lo, addr);
+        // The block is read raw and only the probed entries are decoded
+        // (about ten of up to 257).
+        std::array<std::byte, (address_block + 1) * 8> raw;  // filled by the read before use
+        const std::size_t width = enc_ == address_encoding::absolute ? sizeof(word) : 4;
+        const std::uint64_t from = enc_ == address_encoding::absolute ? *layout_.addresses + std::uint64_t{lo} * width
+                                                                      : *layout_.offsets + std::uint64_t{lo} * 4;
+        if (status s = br_.read_bytes(from, std::span(raw).first((hi - lo) * width)); !s) return s;
+        const auto entry = [&](std::size_t j) {
+            const std::uint64_t v = load_n(raw.data() + j * width, width, Arch::byte_order);
+            if (enc_ == address_encoding::absolute) return v;
+            return decode_offset(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)), from + 4 * j);
+        };
+        const std::size_t count = hi - lo;
+        if (addr < entry(0)) return status{errc::not_found};
+        std::size_t base = 0;
+        for (std::size_t len = count; len > 1;) {
+            const std::size_t half = len / 2;
+            base += entry(base + half) <= addr ? half : 0;
+            len -= half;
+        }
+        return match_from(entry, count, base, lo, addr);
     }
 
-    /// Decodes the addresses of symbols [first, first + out.size()) into out,
     /// Decodes the addresses of symbols [first, first + out.size()) into out,
     /// one read.
     constexpr status addresses(std::uint32_t first, std::span<std::uint64_t> out) {
@@ -644,6 +662,46 @@ private:
         return std::uint64_t{hdr} + len;
     }
 
+    // The in-order walk's fast path: a record wholly inside the names window
+    // whose tokens all fit their padded slots, expanded with one fixed-width
+    // copy per token and no per-token bounds check (len * pad <= capacity
+    // bounds every copy). Returns the record size, or 0 when the checked
+    // expand() must handle it (window edge, long tokens, empty first token,
+    // small buffer, corrupt header) - it then redoes the record from scratch.
+    constexpr std::size_t expand_in_window(std::uint64_t off, std::span<char> name_buf,
+                                           kallsyms_symbol& sym) const noexcept {
+        if (off < win_off_ || off - win_off_ >= win_len_) return 0;
+        const auto pos = static_cast<std::size_t>(off - win_off_);
+        const std::size_t left = win_len_ - pos;
+        if (left < 2 || name_buf.empty()) return 0;
+        const std::byte* p = win_.data() + pos;
+        std::size_t len = static_cast<std::uint8_t>(p[0]);
+        std::size_t hdr = 1;
+        if (len & 0x80) {
+            len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(p[1])} << 7);
+            hdr = 2;
+        }
+        if (len == 0 || hdr + len > left || len * token_table::pad > name_buf.size() - 1) return 0;
+        const std::byte* rec = p + hdr;
+        char* out = name_buf.data();
+        const auto t0 = static_cast<std::uint8_t>(rec[0]);
+        const std::size_t tl0 = tokens_.length(t0);
+        if (tl0 == 0 || tl0 > token_table::pad) return 0;
+        std::copy_n(tokens_.padded_tail(t0).data(), token_table::pad, out);
+        std::size_t n = tl0 - 1;
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto t = static_cast<std::uint8_t>(rec[k]);
+            const std::size_t tl = tokens_.length(t);
+            if (tl > token_table::pad) return 0;
+            std::copy_n(tokens_.padded(t).data(), token_table::pad, out + n);
+            n += tl;
+        }
+        out[n] = '\0';
+        sym.type = tokens_.padded(t0)[0];
+        sym.name = std::string_view(out, n);
+        return hdr + len;
+    }
+
     // Entries of the address sample, and the most a block read covers.
     static constexpr std::uint32_t address_samples = 1024;
     static constexpr std::uint32_t address_block = 256;
@@ -661,23 +719,49 @@ private:
         return {};
     }
 
-    // find_by_address once `addrs` (the addresses of symbols [first, first +
-    // addrs.size())) is known to hold the answer: the last entry <= addr. The
-    // first alias and the next higher address may lie outside `addrs`; those
-    // are read one at a time, bounded by the table size.
+    // Index of the last element <= addr in sorted `a` (a[0] <= addr). The
+    // halving is branch-free (the compiler emits a conditional move): a
+    // random address defeats any branch predictor, and a mispredicted probe
+    // costs more than the probe. The four candidates two probes ahead are
+    // prefetched, so that on tables larger than the cache the memory
+    // latencies of successive probes overlap instead of adding up.
+    static constexpr std::size_t last_at_or_below(std::span<const std::uint64_t> a, std::uint64_t addr) noexcept {
+        const std::uint64_t* base = a.data();
+        std::size_t len = a.size();
+        while (len > 1) {
+            const std::size_t half = len / 2;
+            if (!std::is_constant_evaluated()) {
+                const std::size_t h2 = (len - half) / 2, h3 = (len - half - h2) / 2;
+                __builtin_prefetch(base + h2 + h3);
+                __builtin_prefetch(base + half + h2 + h3);
+                __builtin_prefetch(base + h3);
+                __builtin_prefetch(base + half + h3);
+            }
+            base += (base[half] <= addr) ? half : 0;
+            len -= half;
+        }
+        return static_cast<std::size_t>(base - a.data());
+    }
+
+    // find_by_address over decoded addresses (the lent index).
     constexpr result<address_match> find_by_address_in(std::span<const std::uint64_t> addrs, std::uint32_t first,
                                                        std::uint64_t addr) {
         if (addrs.empty() || addr < addrs[0]) return status{errc::not_found};
-        std::size_t lo = 0, hi = addrs.size();  // answer in [lo, hi)
-        while (hi - lo > 1) {
-            const std::size_t mid = lo + (hi - lo) / 2;
-            if (addrs[mid] <= addr) lo = mid;
-            else hi = mid;
-        }
-        const std::uint64_t at = addrs[lo];
+        return match_from([&](std::size_t j) { return addrs[j]; }, addrs.size(), last_at_or_below(addrs, addr), first,
+                          addr);
+    }
+
+    // The match once entry `lo` of a stretch is known to be the last address
+    // <= addr: `entry(j)` gives the addresses of symbols [first, first +
+    // count). The first alias and the next higher address may lie outside the
+    // stretch; those are read one at a time, bounded by the table size.
+    template <class Entry>
+    constexpr result<address_match> match_from(Entry&& entry, std::size_t count, std::size_t lo, std::uint32_t first,
+                                               std::uint64_t addr) {
+        const std::uint64_t at = entry(lo);
         address_match m{first + static_cast<std::uint32_t>(lo), at, addr - at, 0};
         std::size_t a = lo;
-        while (a > 0 && addrs[a - 1] == at) --a;
+        while (a > 0 && entry(a - 1) == at) --a;
         m.index = first + static_cast<std::uint32_t>(a);
         if (a == 0) {
             while (m.index > 0) {
@@ -688,9 +772,9 @@ private:
             }
         }
         std::size_t j = lo + 1;
-        while (j < addrs.size() && addrs[j] <= at) ++j;
-        if (j < addrs.size()) {
-            m.size = addrs[j] - at;
+        while (j < count && entry(j) <= at) ++j;
+        if (j < count) {
+            m.size = entry(j) - at;
         } else {
             for (std::uint64_t g = std::uint64_t{first} + j; g < n_; ++g) {
                 auto next = address_at(static_cast<std::uint32_t>(g));

@@ -53,6 +53,7 @@ public:
             off_[t] = static_cast<std::uint16_t>(off);
             len_[t] = static_cast<std::uint8_t>(len);
             for (std::size_t k = 0; k < pad && k < len; ++k) padded_[t][k] = raw_[off + k];
+            for (std::size_t k = 1; k <= pad && k < len; ++k) tail_[t][k - 1] = raw_[off + k];
         }
         size_ = size;
         return {};
@@ -70,6 +71,11 @@ public:
     /// Token `t` in its fixed slot; only the first length(t) bytes (at most
     /// `pad`) are meaningful.
     [[nodiscard]] constexpr const std::array<char, pad>& padded(std::uint8_t t) const noexcept { return padded_[t]; }
+    /// Token `t` without its first character (a name's first token carries
+    /// the type letter there), in a fixed slot like padded().
+    [[nodiscard]] constexpr const std::array<char, pad>& padded_tail(std::uint8_t t) const noexcept {
+        return tail_[t];
+    }
     /// Bytes of token text read from the target.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
 
@@ -78,6 +84,7 @@ private:
     std::array<std::uint16_t, 256> off_{};
     std::array<std::uint8_t, 256> len_{};
     std::array<std::array<char, pad>, 256> padded_{};
+    std::array<std::array<char, pad>, 256> tail_{};
     std::size_t size_ = 0;
 };
 
