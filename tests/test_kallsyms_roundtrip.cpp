@@ -230,3 +230,39 @@ TEST_CASE("the encoder refuses what an era cannot represent") {
     std::vector<ksym::encoder_symbol> wide{{0x100000000ull, 'T', "a"}};
     CHECK(ksym::encode_kallsyms(wide, eo).error() == errc::invalid_argument);
 }
+
+TEST_CASE("in-order decoding with long tokens and tight name buffers") {
+    // Names sharing a long stem make the compressor grow tokens past the
+    // 16-byte padded slots, which the in-order fast path hands back to the
+    // checked expansion.
+    std::vector<ksym::encoder_symbol> syms;
+    std::uint64_t a = 0xffffffff81000000ull;
+    for (int i = 0; i < 600; ++i) {
+        a += 32;
+        syms.push_back({a, 't', "__pfx_drm_atomic_helper_commit_tail_rpm_" + std::to_string(i % 37) + "_" +
+                                    std::string(static_cast<std::size_t>(i % 5), 'x')});
+    }
+    ksym::encoder_options eo;
+    eo.base = 0xffffffff83000000ull;
+    auto enc = ksym::encode_kallsyms(syms, eo);
+    REQUIRE(enc);
+    std::size_t longest_token = 0, longest_name = 0;
+    for (const auto& tok : enc->tokens) longest_token = std::max(longest_token, tok.size());
+    for (const auto& s : enc->symbols) longest_name = std::max(longest_name, s.name.size());
+    REQUIRE(longest_token > ksym::token_table::pad);
+    check_roundtrip<ksym::arch::x86_64>(syms, eo);
+
+    ksym::buffer_reader mem(enc->blob, enc->base);
+    auto table = ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>::open(mem, enc->layout);
+    REQUIRE(table);
+    // Exactly room for the longest name and its NUL: every name still decodes.
+    std::vector<char> tight(longest_name + 1);
+    std::size_t i = 0;
+    REQUIRE(table->for_each(std::span(tight), [&](const ksym::kallsyms_symbol& s) {
+        CHECK(s.name == enc->symbols[i++].name);
+    }).ok());
+    CHECK(i == enc->symbols.size());
+    // One byte less: a typed error, not an overrun.
+    std::vector<char> short_buf(longest_name);
+    CHECK(table->for_each(std::span(short_buf), [](const ksym::kallsyms_symbol&) {}).code() == errc::capacity);
+}
