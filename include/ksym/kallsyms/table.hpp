@@ -939,18 +939,36 @@ private:
 
     // Binary search over kallsyms_seqs_of_names for the first entry whose
     // (cleaned) name is >= `name`, as kallsyms_lookup_names does.
+    //
+    // Every search starts down the same few probes, so the name offsets of
+    // the first probe_levels levels of that implicit tree are kept in the
+    // table object as searches find them: those probes then cost one record
+    // read instead of a seq read, a marker seek and up to 255 record skips.
     constexpr result<kallsyms_symbol> find_by_name_sorted(std::string_view name, std::span<char> name_buf) {
         std::uint32_t lo = 0, hi = n_;
+        std::size_t node = 0;  // the probe's place in the tree: children 2k+1 (left), 2k+2 (right)
         while (lo < hi) {
             const std::uint32_t mid = lo + (hi - lo) / 2;
-            auto seq = seq_at(mid);
-            if (!seq) return seq.error();
-            auto off = name_offset(*seq);
-            if (!off) return off.error();
-            auto c = compare_name(*off, name, name_buf);
+            std::uint64_t off = 0;
+            if (node < probe_cache_.size() && probe_cache_[node] != 0) {
+                off = probe_cache_[node] - 1;
+            } else {
+                auto seq = seq_at(mid);
+                if (!seq) return seq.error();
+                auto o = name_offset(*seq);
+                if (!o) return o.error();
+                off = *o;
+                if (node < probe_cache_.size() && off < 0xffffffffu) probe_cache_[node] = static_cast<std::uint32_t>(off + 1);
+            }
+            auto c = compare_name(off, name, name_buf);
             if (!c) return c.error();
-            if (*c < 0) lo = mid + 1;
-            else hi = mid;
+            if (*c < 0) {
+                lo = mid + 1;
+                node = 2 * node + 2;
+            } else {
+                hi = mid;
+                node = 2 * node + 1;
+            }
         }
         if (lo >= n_) return status{errc::not_found};
         auto seq = seq_at(lo);
@@ -976,6 +994,10 @@ private:
     std::array<std::uint64_t, address_samples> sample_{};  // address of every sample_stride_-th symbol
     std::uint32_t sample_stride_ = 0;                      // 0: not sampled yet
     std::uint32_t sample_count_ = 0;
+    // Name offset + 1 (0: not yet known) of the first probes of the sorted
+    // name search, in tree order (see find_by_name_sorted).
+    static constexpr std::size_t probe_levels = 11;
+    std::array<std::uint32_t, (std::size_t{1} << probe_levels) - 1> probe_cache_{};
     std::array<std::byte, names_window> win_{};
     std::uint64_t win_off_ = 0;
     std::size_t win_len_ = 0;
