@@ -6,7 +6,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -213,13 +212,8 @@ public:
             if (off < win_off_ || off - win_off_ >= win_len_) continue;  // past the window: checked step
             std::size_t pos = static_cast<std::size_t>(off - win_off_);
             while (left > 0 && pos < win_len_ && win_len_ - pos >= 2) {
-                std::size_t len = static_cast<std::uint8_t>(win_[pos]);
-                std::size_t hdr = 1;
-                if (len & 0x80) {
-                    len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(win_[pos + 1])} << 7);
-                    hdr = 2;
-                }
-                pos += hdr + len;
+                const record r = parse_header(win_.data() + pos);
+                pos += r.hdr + r.len;
                 --left;
             }
             off = win_off_ + pos;
@@ -345,8 +339,8 @@ public:
         // (about ten of up to 257).
         std::array<std::byte, (address_block + 1) * 8> raw;  // filled by the read before use
         const std::size_t width = enc_ == address_encoding::absolute ? sizeof(word) : 4;
-        const std::uint64_t from = enc_ == address_encoding::absolute ? *layout_.addresses + std::uint64_t{lo} * width
-                                                                      : *layout_.offsets + std::uint64_t{lo} * 4;
+        const std::uint64_t from =
+            (enc_ == address_encoding::absolute ? *layout_.addresses : *layout_.offsets) + std::uint64_t{lo} * width;
         if (status s = br_.read_bytes(from, std::span(raw).first((hi - lo) * width)); !s) return s;
         const auto entry = [&](std::size_t j) {
             const std::uint64_t v = load_n(raw.data() + j * width, width, Arch::byte_order);
@@ -355,13 +349,7 @@ public:
         };
         const std::size_t count = hi - lo;
         if (addr < entry(0)) return status{errc::not_found};
-        std::size_t base = 0;
-        for (std::size_t len = count; len > 1;) {
-            const std::size_t half = len / 2;
-            base += entry(base + half) <= addr ? half : 0;
-            len -= half;
-        }
-        return match_from(entry, count, base, lo, addr);
+        return match_from(entry, count, last_at_or_below(count, entry, addr), lo, addr);
     }
 
     /// Decodes the addresses of symbols [first, first + out.size()) into out,
@@ -591,20 +579,25 @@ private:
         std::size_t len;   // token bytes after the header
     };
 
-    // The length header of the record at `off`.
+    // The length header at `p`: one byte, or two when the first has bit 7
+    // set (long names, 6.1+). p[1] is read only in the second case.
+    static constexpr record parse_header(const std::byte* p) noexcept {
+        const auto b0 = static_cast<std::uint8_t>(p[0]);
+        if (!(b0 & 0x80)) return record{1, b0};
+        return record{2, std::size_t{b0 & 0x7fu} | (std::size_t{static_cast<std::uint8_t>(p[1])} << 7)};
+    }
+
+    // The length header of the record at `off`, checked.
     constexpr result<record> read_record(std::uint64_t off, std::size_t prefetch) {
         auto p = names_at(off, 1, prefetch);
         if (!p) return p.error();
-        std::size_t len = static_cast<std::uint8_t>((*p)[0]);
-        std::uint8_t hdr = 1;
-        if (len & 0x80) {
-            auto q = names_at(off, 2, prefetch);
-            if (!q) return q.error();
-            len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>((*q)[1])} << 7);
-            hdr = 2;
+        if (static_cast<std::uint8_t>((*p)[0]) & 0x80) {
+            p = names_at(off, 2, prefetch);
+            if (!p) return p.error();
         }
-        if (len == 0 || len > max_record) return status{errc::corrupt, layout_.names + off};
-        return record{hdr, len};
+        const record r = parse_header(*p);
+        if (r.len == 0 || r.len > max_record) return status{errc::corrupt, layout_.names + off};
+        return r;
     }
 
     // Header + body size of the record at `off`.
@@ -675,12 +668,7 @@ private:
         const std::size_t left = win_len_ - pos;
         if (left < 2 || name_buf.empty()) return 0;
         const std::byte* p = win_.data() + pos;
-        std::size_t len = static_cast<std::uint8_t>(p[0]);
-        std::size_t hdr = 1;
-        if (len & 0x80) {
-            len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(p[1])} << 7);
-            hdr = 2;
-        }
+        const auto [hdr, len] = parse_header(p);
         if (len == 0 || hdr + len > left || len * token_table::pad > name_buf.size() - 1) return 0;
         const std::byte* rec = p + hdr;
         char* out = name_buf.data();
@@ -725,22 +713,28 @@ private:
     // costs more than the probe. The four candidates two probes ahead are
     // prefetched, so that on tables larger than the cache the memory
     // latencies of successive probes overlap instead of adding up.
-    static constexpr std::size_t last_at_or_below(std::span<const std::uint64_t> a, std::uint64_t addr) noexcept {
-        const std::uint64_t* base = a.data();
-        std::size_t len = a.size();
-        while (len > 1) {
+    // `entry(j)` gives element j of count; `memory`, when the elements sit
+    // in memory as they are, is where to prefetch.
+    template <class Entry>
+    static constexpr std::size_t last_at_or_below(std::size_t count, Entry&& entry, std::uint64_t addr,
+                                                  const std::uint64_t* memory = nullptr) noexcept {
+        std::size_t base = 0;
+        for (std::size_t len = count; len > 1;) {
             const std::size_t half = len / 2;
-            if (!std::is_constant_evaluated()) {
+            if (memory && !std::is_constant_evaluated()) {
                 const std::size_t h2 = (len - half) / 2, h3 = (len - half - h2) / 2;
-                __builtin_prefetch(base + h2 + h3);
-                __builtin_prefetch(base + half + h2 + h3);
-                __builtin_prefetch(base + h3);
-                __builtin_prefetch(base + half + h3);
+                __builtin_prefetch(memory + base + h2 + h3);
+                __builtin_prefetch(memory + base + half + h2 + h3);
+                __builtin_prefetch(memory + base + h3);
+                __builtin_prefetch(memory + base + half + h3);
             }
-            base += (base[half] <= addr) ? half : 0;
+            base += entry(base + half) <= addr ? half : 0;
             len -= half;
         }
-        return static_cast<std::size_t>(base - a.data());
+        return base;
+    }
+    static constexpr std::size_t last_at_or_below(std::span<const std::uint64_t> a, std::uint64_t addr) noexcept {
+        return last_at_or_below(a.size(), [a](std::size_t j) { return a[j]; }, addr, a.data());
     }
 
     // find_by_address over decoded addresses (the lent index).
@@ -897,12 +891,10 @@ private:
                 const std::uint64_t other = index_aux_[(v & 0xffffffu) - 1] & 0xffffffffu;
                 std::array<std::byte, max_record + 2> rec;  // filled by the reads before use
                 if (status s = br_.read_bytes(layout_.names + other, std::span(rec).first(1)); !s) return s;
-                std::size_t hdr = 1, len = static_cast<std::uint8_t>(rec[0]);
-                if (len & 0x80) {
+                if (static_cast<std::uint8_t>(rec[0]) & 0x80) {
                     if (status s = br_.read_bytes(layout_.names + other + 1, std::span(rec).subspan(1, 1)); !s) return s;
-                    len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(rec[1])} << 7);
-                    hdr = 2;
                 }
+                const auto [hdr, len] = parse_header(rec.data());
                 if (len > max_record) return {errc::corrupt, layout_.names + other};
                 if (status s = br_.read_bytes(layout_.names + other + hdr, std::span(rec).subspan(hdr, len)); !s)
                     return s;
