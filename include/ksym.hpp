@@ -1,7 +1,8 @@
 #pragma once
-// Umbrella header: everything ksym offers. Include the individual headers
-// instead to pay only for what you use.
+// Umbrella header: every public header of ksym. Include the individual
+// headers instead to pay only for what you use (README lists them).
 
+#include "ksym/arch/dispatch.hpp"
 #include "ksym/arch/targets.hpp"
 #include "ksym/arch/traits.hpp"
 #include "ksym/batch/batch_reader.hpp"
@@ -9,12 +10,29 @@
 #include "ksym/core/errc.hpp"
 #include "ksym/core/kernel_version.hpp"
 #include "ksym/core/result.hpp"
+#include "ksym/elf/elf_file.hpp"
+#include "ksym/elf/relocation.hpp"
+#include "ksym/image/detect.hpp"
+#include "ksym/image/elf_image.hpp"
+#include "ksym/image/raw_image.hpp"
+#include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/format.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/layout.hpp"
+#include "ksym/kallsyms/locate.hpp"
+#include "ksym/kallsyms/resolve.hpp"
+#include "ksym/kallsyms/table.hpp"
+#include "ksym/kallsyms/token_table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #include "ksym/memory/callback_reader.hpp"
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/memory/reader.hpp"
 #include "ksym/memory/segment_map.hpp"
+#include "ksym/pipeline/kernel_image.hpp"
 #include "ksym/symbols/module_era.hpp"
 #include "ksym/symbols/nm_type.hpp"
 #include "ksym/symbols/st_info.hpp"
+#include "ksym/symbols/symbol.hpp"
 #include "ksym/symbols/symbol_attrs.hpp"
+#include "ksym/text/nm_text.hpp"
+#include "ksym/vmcoreinfo/vmcoreinfo.hpp"

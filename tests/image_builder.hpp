@@ -38,7 +38,7 @@ inline std::string system_map(const ksym::encoded_table& t, const std::vector<ks
     const auto& L = t.layout;
     add(L.num_syms, "R", "kallsyms_num_syms");
     add(L.names, "R", "kallsyms_names");
-    add(L.markers, "R", "kallsyms_markers");
+    if (L.markers) add(*L.markers, "R", "kallsyms_markers");
     add(L.token_table, "R", "kallsyms_token_table");
     add(L.token_index, "R", "kallsyms_token_index");
     if (L.addresses) add(*L.addresses, "R", "kallsyms_addresses");
@@ -97,8 +97,9 @@ inline std::vector<std::byte> elf_file(const ksym::encoded_table& t, bool is64, 
     // .strtab, .symtab and three section headers (null, symtab, strtab).
     const auto& L = t.layout;
     std::vector<std::pair<std::string, std::uint64_t>> syms = {
-        {"kallsyms_num_syms", L.num_syms}, {"kallsyms_names", L.names},      {"kallsyms_markers", L.markers},
+        {"kallsyms_num_syms", L.num_syms}, {"kallsyms_names", L.names},
         {"kallsyms_token_table", L.token_table}, {"kallsyms_token_index", L.token_index}};
+    if (L.markers) syms.emplace_back("kallsyms_markers", *L.markers);
     if (L.addresses) syms.emplace_back("kallsyms_addresses", *L.addresses);
     if (L.offsets) syms.emplace_back("kallsyms_offsets", *L.offsets);
     if (L.relative_base) syms.emplace_back("kallsyms_relative_base", *L.relative_base);

@@ -19,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ksym/image/kernel_image.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/resolve.hpp"
+#include "ksym/pipeline/kernel_image.hpp"
 
 namespace {
 
@@ -101,45 +103,97 @@ bool type_difference_documented(const std::string& arch, ksym::address_encoding 
 
 struct decoded_symbol {
     std::uint64_t address;
+    std::uint64_t size;
     char type;
     std::string name;
 };
 
+bool same(const ksym::symbol& got, const std::vector<decoded_symbol>& syms, std::uint32_t i) {
+    const auto& w = syms[i];
+    return got.index == i && got.address == w.address && got.size == w.size && got.type == w.type &&
+           got.name == w.name && got.module.empty();
+}
+
+// Every lookup of `t` (a table or an index) against the decoded list: by
+// index, by name (the lowest-address symbol of that name) and by address
+// (the first alias, at the start and at the last byte).
+template <class T>
+void check_lookups(T& t, const std::vector<decoded_symbol>& syms, const char* how, bool by_name = true) {
+    INFO(how);
+    std::unordered_map<std::string_view, std::uint32_t> first_by_name;
+    for (std::uint32_t i = 0; i < syms.size(); ++i) first_by_name.try_emplace(syms[i].name, i);
+    ksym::name_buffer buf;
+    std::size_t index_bad = 0, name_bad = 0, addr_bad = 0;
+    std::uint32_t first_alias = 0;
+    for (std::uint32_t i = 0; i < syms.size(); ++i) {
+        if (i == 0 || syms[i].address != syms[i - 1].address) first_alias = i;
+        auto got = t.at(i, buf);
+        if (!got || !same(*got, syms, i))
+            if (++index_bad <= 5) MESSAGE("at ", i, " ", syms[i].name);
+        if (by_name) {
+            auto named = t.find_by_name(syms[i].name, buf);
+            if (!named || !same(*named, syms, first_by_name.at(syms[i].name)))
+                if (++name_bad <= 5) MESSAGE("find_by_name ", syms[i].name);
+        }
+        for (const std::uint64_t probe : {syms[i].address, syms[i].address + (syms[i].size ? syms[i].size - 1 : 0)}) {
+            auto m = t.find_by_address(probe, buf);
+            if (!m || !same(m->sym, syms, first_alias) || m->offset != probe - syms[i].address)
+                if (++addr_bad <= 5) MESSAGE("find_by_address ", syms[i].name, " + ", probe - syms[i].address);
+        }
+    }
+    CHECK(index_bad == 0);
+    CHECK(name_bad == 0);
+    CHECK(addr_bad == 0);
+}
+
 template <class Table>
-void check_table(Table& table, const ksym::kernel_image& img, const std::string& arch, const truth_map& truth) {
+std::vector<decoded_symbol> check_table(Table& table, const ksym::kernel_image& img, const std::string& arch,
+                                        const truth_map& truth) {
+    const ksym::kallsyms_layout& layout = img.kallsyms().layout;
     // kallsyms_num_syms as the image stores it, read independently of the table.
     {
         const std::size_t width = 4;  // an int since 4.20; every corpus kernel is newer
         std::array<std::byte, 8> raw{};
-        REQUIRE(img.reader().read(img.layout().num_syms, std::span(raw).first(width)).ok());
+        REQUIRE(img.reader().read(layout.num_syms, std::span(raw).first(width)).ok());
         const auto order = (arch == "amd64" || arch == "arm64" || arch == "i386") ? std::endian::little
                                                                                    : std::endian::big;
         CHECK(table.size() == ksym::load_n(raw.data(), width, order));
     }
 
-    // Decode everything in table order: the count, and that the names stream
-    // ends where kallsyms_markers (the next array) begins, up to alignment.
+    // Decode everything in table order.
     std::vector<decoded_symbol> syms;
     syms.reserve(table.size());
-    std::array<char, ksym::ksym_name_len> buf{};
-    REQUIRE(table.for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) {
-        syms.push_back({s.address, s.type, std::string(s.name)});
+    ksym::name_buffer buf;
+    REQUIRE(table.for_each(buf, [&](const ksym::symbol& s) {
+        syms.push_back({s.address, s.size, s.type, std::string(s.name)});
     }).ok());
     REQUIRE(syms.size() == table.size());
+    // Sizes, computed here: the distance to the next higher address.
+    for (std::size_t i = 0, next = 0; i < syms.size(); ++i) {
+        next = std::max(next, i + 1);
+        while (next < syms.size() && syms[next].address <= syms[i].address) ++next;
+        const std::uint64_t size = next < syms.size() ? syms[next].address - syms[i].address : 0;
+        if (syms[i].size != size) FAIL_CHECK("size of ", syms[i].name, ": ", syms[i].size, " want ", size);
+    }
+    // The names stream, walked here record by record, holds exactly
+    // num_syms records and ends where kallsyms_markers begins (up to alignment).
     {
-        auto last = table.name_offset(table.size() - 1);
-        REQUIRE(last);
-        std::array<std::byte, 2> hdr{};
-        REQUIRE(img.reader().read(img.layout().names + *last, hdr).ok());
-        std::uint64_t len = static_cast<std::uint8_t>(hdr[0]);
-        std::uint64_t hlen = 1;
-        if (len & 0x80) {
-            len = (len & 0x7f) | (std::uint64_t{static_cast<std::uint8_t>(hdr[1])} << 7);
-            hlen = 2;
+        REQUIRE(layout.markers);
+        REQUIRE(*layout.markers > layout.names);
+        std::vector<std::byte> names(*layout.markers - layout.names);
+        REQUIRE(img.reader().read(layout.names, names).ok());
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < syms.size() && off < names.size(); ++i) {
+            std::size_t len = static_cast<std::uint8_t>(names[off]);
+            std::size_t hlen = 1;
+            if (len & 0x80) {
+                len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(names[off + 1])} << 7);
+                hlen = 2;
+            }
+            off += hlen + len;
         }
-        const std::uint64_t end = img.layout().names + *last + hlen + len;
-        CHECK(end <= img.layout().markers);
-        CHECK(img.layout().markers - end < 8);
+        CHECK(off <= names.size());
+        CHECK(names.size() - off < 8);
     }
 
     // Every (address, name) is in the ground truth, with the same type
@@ -156,7 +210,7 @@ void check_table(Table& table, const ksym::kernel_image& img, const std::string&
             continue;
         }
         if (hit->type != s.type) {
-            if (type_difference_documented(arch, table.encoding(), s.type, hit->type)) {
+            if (type_difference_documented(arch, table.format().encoding, s.type, hit->type)) {
                 ++documented;
             } else if (++type_diff <= 5) {
                 MESSAGE("type differs: ", s.name, " kallsyms ", s.type, " nm ", hit->type);
@@ -167,48 +221,12 @@ void check_table(Table& table, const ksym::kernel_image& img, const std::string&
     CHECK(type_diff == 0);
     MESSAGE(syms.size(), " symbols; ", documented, " documented type differences");
 
-    // Reference answers computed here from the decoded list: the first
-    // index of every address (the kernel's choice among aliases) and, for
-    // every name, the lowest-address symbol carrying it (the kernel sorts
-    // seqs_of_names by name, then address, and returns the first match).
-    std::unordered_map<std::string, std::uint32_t> first_by_name;
-    for (std::uint32_t i = 0; i < syms.size(); ++i) {
-        auto [it, fresh] = first_by_name.emplace(syms[i].name, i);
-        if (!fresh && syms[i].address < syms[it->second].address) it->second = i;
-    }
-
-    auto check_lookups = [&](const char* how) {
-        INFO(how);
-        std::size_t name_bad = 0, addr_bad = 0;
-        std::uint32_t first_alias = 0;
-        for (std::uint32_t i = 0; i < syms.size(); ++i) {
-            if (i == 0 || syms[i].address != syms[i - 1].address) first_alias = i;
-            // Size: distance to the next higher address.
-            std::uint32_t next = i + 1;
-            while (next < syms.size() && syms[next].address == syms[i].address) ++next;
-            const std::uint64_t size = next < syms.size() ? syms[next].address - syms[i].address : 0;
-
-            auto byname = table.find_by_name(syms[i].name, std::span(buf));
-            const std::uint32_t want = first_by_name.at(syms[i].name);
-            if (!byname || byname->address != syms[want].address || byname->name != syms[i].name) {
-                if (++name_bad <= 5) MESSAGE("find_by_name ", syms[i].name);
-            }
-            for (const std::uint64_t probe : {syms[i].address, syms[i].address + (size ? size - 1 : 0)}) {
-                auto m = table.find_by_address(probe);
-                if (!m || m->index != first_alias || m->address != syms[i].address ||
-                    m->offset != probe - syms[i].address || m->size != size) {
-                    if (++addr_bad <= 5) MESSAGE("find_by_address ", syms[i].name, " + ", probe - syms[i].address);
-                }
-            }
-        }
-        CHECK(name_bad == 0);
-        CHECK(addr_bad == 0);
-    };
-    check_lookups("table as the CLI opens it");
-    std::vector<std::uint64_t> index(table.index_words());
-    REQUIRE(table.attach_index(index).ok());
-    check_lookups("with a lent index");
-    table.detach_index();
+    check_lookups(table, syms, "table as the CLI opens it");
+    ksym::kallsyms_index<typename Table::reader_type, typename Table::arch_type> index;
+    std::vector<std::uint64_t> storage(index.words_for(table));
+    REQUIRE(index.build(table, storage).ok());
+    check_lookups(index, syms, "through an index");
+    return syms;
 }
 
 void check_kernel(const std::string& id) {
@@ -227,11 +245,55 @@ void check_kernel(const std::string& id) {
     const ksym::status opened = img.open(image.c_str(), map);
     INFO("open: ", ksym::to_string(opened.code()), " at ", opened.address());
     REQUIRE(opened.ok());
-    MESSAGE(id, ": ", img.format(), ", relative_base from ", ksym::to_string(img.relative_base_source()));
-    if (arch == "arm64") CHECK(img.format() == std::string_view("image"));  // the raw Image
-    else CHECK(img.format() == std::string_view("elf"));
+    const ksym::kallsyms_format& fmt = img.kallsyms();
+    MESSAGE(id, ": ", ksym::to_string(img.format()), ", ", ksym::to_string(fmt.encoding), ", relative_base from ",
+            ksym::to_string(fmt.base_from));
+    CHECK(img.format() == (arch == "arm64" ? ksym::image_format::raw_arm64 : ksym::image_format::elf));
     const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
-        check_table(table, img, arch, truth);
+        const auto syms = check_table(table, img, arch, truth);
+
+        // The same kernel from what VMCOREINFO exports: no markers, no
+        // seqs_of_names, and SYMBOL(_stext) as the only known symbol.
+        using table_t = std::remove_reference_t<decltype(table)>;
+        using arch_t = typename table_t::arch_type;
+        ksym::kallsyms_layout bare = fmt.layout;
+        bare.markers.reset();
+        bare.seqs_of_names.reset();
+        const ksym::known_symbol stext{"_stext", img.location().anchor("_stext").value_or(0)};
+        ksym::resolve_hints hints;
+        hints.known = std::span(&stext, 1);
+        if (img.format() == ksym::image_format::raw_arm64 && fmt.base_from != ksym::base_source::none) {
+            hints.relative_base = fmt.relative_base;  // a dump holds it relocated
+        }
+        auto v = std::make_unique<table_t>();
+        ksym::reader_ref r = img.reader();
+        auto vf = ksym::resolve_format<arch_t>(r, bare, hints, *v);
+        REQUIRE(vf);
+        CHECK(vf->encoding == fmt.encoding);
+        CHECK(vf->relative_base == fmt.relative_base);
+        CHECK(vf->marker_bytes == 0);
+        CHECK(vf->seq_bytes == 0);
+        REQUIRE(v->open(r, *vf).ok());
+        REQUIRE(v->size() == syms.size());
+        ksym::name_buffer buf;
+        std::size_t i = 0, bad = 0;
+        REQUIRE(v->for_each(buf, [&](const ksym::symbol& sym) {
+            if (!same(sym, syms, static_cast<std::uint32_t>(i++))) ++bad;
+        }).ok());
+        CHECK(bad == 0);
+        // Name lookup without seqs_of_names is a scan: every name through an
+        // index, a sample through the table itself.
+        check_lookups(*v, syms, "VMCOREINFO-style table", false);
+        ksym::kallsyms_index<ksym::reader_ref, arch_t> index;
+        std::vector<std::uint64_t> storage(index.words_for(*v));
+        REQUIRE(index.build(*v, storage).ok());
+        check_lookups(index, syms, "VMCOREINFO-style index");
+        std::unordered_map<std::string_view, std::uint32_t> first_by_name;
+        for (std::uint32_t k = 0; k < syms.size(); ++k) first_by_name.try_emplace(syms[k].name, k);
+        for (std::size_t k = 0; k < syms.size(); k += syms.size() / 16) {
+            auto named = v->find_by_name(syms[k].name, buf);
+            CHECK((named && same(*named, syms, first_by_name.at(syms[k].name))));
+        }
         return {};
     });
     CHECK(s.ok());

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "image_builder.hpp"
-#include "ksym/image/kernel_image.hpp"
-#include "ksym/kallsyms/discover.hpp"
+#include "ksym/kallsyms/locate.hpp"
+#include "ksym/pipeline/kernel_image.hpp"
 #include "ksym/text/nm_text.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
 #include "synthetic.hpp"
@@ -44,15 +44,31 @@ TEST_CASE("layout from System.map, and what is missing") {
         "ffffffff82300000 R kallsyms_markers\n"
         "ffffffff82300800 R kallsyms_token_table\n"
         "ffffffff82301000 R kallsyms_token_index\n";
-    auto l = ksym::layout_from_system_map(map);
-    REQUIRE(l);
-    CHECK(l->offsets == 0xffffffff82000000ull);
-    CHECK(l->relative_base == 0xffffffff82100000ull);
-    CHECK(!l->addresses);
-    CHECK(!l->seqs_of_names);
-    CHECK(ksym::encoding_from_layout(*l) == ksym::address_encoding::base_relative);
-    CHECK(ksym::layout_from_system_map("ffffffff81000000 T _text\n").error() == errc::not_found);
-    CHECK(ksym::layout_from_system_map("garbage\n").error() == errc::corrupt);
+    auto loc = ksym::locate_in_system_map(map + "ffffffff81000000 T _stext\nffffffff81000000 T _text\n");
+    REQUIRE(loc);
+    ksym::kallsyms_layout want;
+    want.offsets = 0xffffffff82000000ull;
+    want.relative_base = 0xffffffff82100000ull;
+    want.num_syms = 0xffffffff82100008ull;
+    want.names = 0xffffffff82100010ull;
+    want.markers = 0xffffffff82300000ull;
+    want.token_table = 0xffffffff82300800ull;
+    want.token_index = 0xffffffff82301000ull;
+    CHECK(loc->layout == want);
+    // Anchors come back in anchor_names order, whatever the map's order.
+    REQUIRE(loc->anchors().size() == 2);
+    CHECK(loc->anchors()[0].name == "_text");
+    CHECK(loc->anchors()[1].name == "_stext");
+    CHECK(loc->anchor("_stext") == 0xffffffff81000000ull);
+    CHECK(!loc->anchor("vfs_read"));
+    // VMCOREINFO's set is enough: no markers, no seqs_of_names.
+    auto bare = ksym::locate_in_system_map(
+        "1 R kallsyms_num_syms\n2 R kallsyms_names\n3 R kallsyms_token_table\n4 R kallsyms_token_index\n"
+        "5 R kallsyms_offsets\n");
+    REQUIRE(bare);
+    CHECK(!bare->layout.markers);
+    CHECK(ksym::locate_in_system_map("ffffffff81000000 T _text\n").error() == errc::not_found);
+    CHECK(ksym::locate_in_system_map("garbage\n").error() == errc::corrupt);
 }
 
 TEST_CASE("layout from VMCOREINFO") {
@@ -65,10 +81,13 @@ TEST_CASE("layout from VMCOREINFO") {
     CHECK(ksym::vmcoreinfo_value(vmci, "OSRELEASE") == "6.1.0-37-amd64");
     CHECK(ksym::vmcoreinfo_value(vmci, "KERNELOFFSET") == "1c000000");
     CHECK(!ksym::vmcoreinfo_value(vmci, "OSREL"));
-    auto l = ksym::layout_from_vmcoreinfo(vmci);
+    auto l = ksym::locate_in_vmcoreinfo(vmci + std::string("SYMBOL(_stext)=ffffffff81000000\n"));
     REQUIRE(l);
-    CHECK(l->names == 0xffffffff82a8e6b8ull);
-    CHECK(l->relative_base == 0xffffffff82a8e6a8ull);
+    CHECK(l->layout.names == 0xffffffff82a8e6b8ull);
+    CHECK(l->layout.relative_base == 0xffffffff82a8e6a8ull);
+    CHECK(l->layout.markers == 0xffffffff82c2bd28ull);
+    CHECK(!l->layout.seqs_of_names);
+    CHECK(l->anchor("_stext") == 0xffffffff81000000ull);
 }
 
 namespace {
@@ -94,11 +113,11 @@ void with_image(const std::vector<std::byte>& file, const std::string& map, Chec
 
 // Decodes through kernel_image and compares with the encoder's input.
 void expect_table(ksym::kernel_image& img, const ksym::encoded_table& t) {
-    std::array<char, ksym::ksym_name_len> buf{};
+    ksym::name_buffer buf;
     const auto s = img.with_table([&](auto& table) -> ksym::status {
         REQUIRE(table.size() == t.symbols.size());
         std::size_t i = 0;
-        return table.for_each(std::span(buf), [&](const ksym::kallsyms_symbol& sym) {
+        return table.for_each(buf, [&](const ksym::symbol& sym) {
             CHECK(sym.address == t.symbols[i].address);
             CHECK(sym.name == t.symbols[i].name);
             ++i;
@@ -119,8 +138,8 @@ TEST_CASE("ELF images: 64-bit little-endian and 32-bit big-endian, with and with
     with_image(ksym_test::elf_file(*t, true, std::endian::little, 62, true), map, [&](ksym::kernel_image& img, ksym::status s) {
         REQUIRE(s.ok());
         CHECK(img.arch() == ksym::arch_id::x86_64);
-        CHECK(img.format() == "elf");
-        CHECK(img.relative_base_source() == ksym::base_source::stored);
+        CHECK(img.format() == ksym::image_format::elf);
+        CHECK(img.kallsyms() == t->format);
         expect_table(img, *t);
     });
 
@@ -129,16 +148,14 @@ TEST_CASE("ELF images: 64-bit little-endian and 32-bit big-endian, with and with
     REQUIRE(ksym_test::write_file(p.path, ksym_test::elf_file(*t, true, std::endian::little, 62, true)));
     ksym::elf_image elf;
     REQUIRE(elf.open(p.path.c_str()).ok());
-    auto l = elf.layout_from_symtab();
+    auto l = ksym::locate_in_elf_symtab(elf.file(), elf.header());
     REQUIRE(l);
-    CHECK(l->names == t->layout.names);
-    CHECK(l->offsets == t->layout.offsets);
-    CHECK(l->seqs_of_names == t->layout.seqs_of_names);
+    CHECK(l->layout == t->layout);
     ksym::elf_image stripped;
     temp_path q;
     REQUIRE(ksym_test::write_file(q.path, ksym_test::elf_file(*t, true, std::endian::little, 62, false)));
     REQUIRE(stripped.open(q.path.c_str()).ok());
-    CHECK(stripped.layout_from_symtab().error() == errc::not_found);
+    CHECK(ksym::locate_in_elf_symtab(stripped.file(), stripped.header()).error() == errc::not_found);
 
     // 32-bit big-endian (an unknown machine: generic traits).
     so.start = 0xc0000000;
@@ -159,12 +176,12 @@ TEST_CASE("ELF images: 64-bit little-endian and 32-bit big-endian, with and with
     REQUIRE(ksym_test::write_file(r.path, ksym_test::elf_file(*tb, false, std::endian::big, 20, true)));
     ksym::elf_image elf32;
     REQUIRE(elf32.open(r.path.c_str()).ok());
-    auto l32 = elf32.layout_from_symtab();
+    auto l32 = ksym::locate_in_elf_symtab(elf32.file(), elf32.header());
     REQUIRE(l32);
-    CHECK(l32->addresses == tb->layout.addresses);
+    CHECK(l32->layout == tb->layout);
 }
 
-TEST_CASE("raw arm64 Image: relative_base from .rela.dyn, else anchored on the map") {
+TEST_CASE("raw arm64 Image: relative_base from .rela.dyn, else solved from the map's anchors") {
     ksym_test::synth_options so;
     so.count = 900;
     so.start = 0xffff800080010000ull;
@@ -172,25 +189,32 @@ TEST_CASE("raw arm64 Image: relative_base from .rela.dyn, else anchored on the m
     const std::uint64_t load = 0xffff800080000000ull;
     eo.base = 0xffff800080800000ull;
     auto syms = ksym_test::make_symbols(so);
+    // Symbols every kernel has, which a map also names.
+    syms.push_back({load, 'T', "_text"});
+    syms.push_back({load + 0x10000, 'T', "_stext"});
+    syms.push_back({syms[300].address + 1, 'T', "start_kernel"});
+    syms.push_back({syms[600].address + 1, 'T', "schedule"});
     auto t = ksym::encode_kallsyms(syms, eo);
     REQUIRE(t);
-    std::vector<ksym::encoder_symbol> extra = {{load, 'T', "_text"}};
-    extra.insert(extra.end(), t->symbols.begin(), t->symbols.end());
-    const auto map = ksym_test::system_map(*t, extra);
+    const auto map = ksym_test::system_map(*t, t->symbols);
 
     with_image(ksym_test::arm64_image(*t, load, true), map, [&](ksym::kernel_image& img, ksym::status s) {
         REQUIRE(s.ok());
-        CHECK(img.format() == "image");
+        CHECK(img.format() == ksym::image_format::raw_arm64);
         CHECK(img.arch() == ksym::arch_id::arm64);
-        CHECK(img.relative_base_source() == ksym::base_source::relocation);
+        auto want = t->format;
+        want.base_from = ksym::base_source::relocation;
+        CHECK(img.kallsyms() == want);
         expect_table(img, *t);
     });
     with_image(ksym_test::arm64_image(*t, load, false), map, [&](ksym::kernel_image& img, ksym::status s) {
         REQUIRE(s.ok());
-        CHECK(img.relative_base_source() == ksym::base_source::anchor);
+        auto want = t->format;
+        want.base_from = ksym::base_source::anchor;
+        CHECK(img.kallsyms() == want);
         expect_table(img, *t);
     });
-    // Without the relocation and without symbols in the map, nothing can fix the base.
+    // Without the relocation, one anchor is not enough to trust a base.
     with_image(ksym_test::arm64_image(*t, load, false), ksym_test::system_map(*t, {{load, 'T', "_text"}}),
                [&](ksym::kernel_image& img, ksym::status s) {
                    CHECK(s == errc::not_found);

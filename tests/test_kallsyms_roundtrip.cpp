@@ -3,11 +3,14 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ksym/arch/targets.hpp"
 #include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #include "synthetic.hpp"
@@ -22,92 +25,137 @@ struct ppc32 : ksym::basic_arch<20, 4, std::endian::big> {
     static constexpr std::string_view name = "ppc32";
 };
 
+// What every lookup must answer for symbol k: the encoder's input with the
+// size the kernel would compute (distance to the next higher address).
+std::vector<ksym::symbol> expected_symbols(const std::vector<ksym::encoder_symbol>& in) {
+    std::vector<ksym::symbol> out(in.size());
+    for (std::size_t k = 0; k < in.size(); ++k) {
+        out[k].index = static_cast<std::uint32_t>(k);
+        out[k].address = in[k].address;
+        out[k].type = in[k].type;
+        out[k].name = in[k].name;
+        for (std::size_t j = k + 1; j < in.size(); ++j)
+            if (in[j].address > in[k].address) {
+                out[k].size = in[j].address - in[k].address;
+                break;
+            }
+    }
+    return out;
+}
+
+// How a check reaches the table: the table itself, or an index over it.
+enum class via { table, index };
+
+template <class Arch>
+void check_lookups(ksym::kallsyms_table<ksym::buffer_reader, Arch>& table, via how,
+                   const std::vector<ksym::symbol>& want) {
+    std::vector<std::uint64_t> storage;
+    ksym::kallsyms_index<ksym::buffer_reader, Arch> index;
+    if (how == via::index) {
+        storage.resize(index.words_for(table));
+        CHECK(index.build(table, std::span(storage).first(storage.size() - 1)) == errc::capacity);
+        REQUIRE(index.build(table, storage).ok());
+        REQUIRE(index.size() == table.size());
+    }
+    auto at = [&](std::uint32_t k, std::span<char> b) { return how == via::index ? index.at(k, b) : table.at(k, b); };
+    auto by_name = [&](std::string_view n, std::span<char> b) {
+        return how == via::index ? index.find_by_name(n, b) : table.find_by_name(n, b);
+    };
+    auto by_addr = [&](std::uint64_t a, std::span<char> b) {
+        return how == via::index ? index.find_by_address(a, b) : table.find_by_address(a, b);
+    };
+
+    std::map<std::string_view, std::uint32_t> first_by_name;  // lowest address per name, first in table order
+    for (const auto& sym : want) first_by_name.try_emplace(sym.name, sym.index);
+    ksym::name_buffer buf;
+    for (std::uint32_t k = 0; k < want.size(); ++k) {
+        auto got = at(k, buf);
+        REQUIRE(got);
+        CHECK(*got == want[k]);
+
+        auto named = by_name(want[k].name, buf);
+        REQUIRE(named);
+        CHECK(*named == want[first_by_name[want[k].name]]);
+
+        auto hit = by_addr(want[k].address, buf);
+        REQUIRE(hit);
+        std::uint32_t first_alias = k;
+        while (first_alias > 0 && want[first_alias - 1].address == want[k].address) --first_alias;
+        CHECK(hit->sym == want[first_alias]);
+        CHECK(hit->offset == 0);
+        if (want[k].size != 0) {
+            auto inside = by_addr(want[k].address + want[k].size - 1, {});
+            REQUIRE(inside);
+            CHECK(inside->sym.index == first_alias);
+            CHECK(inside->sym.name.empty());  // no buffer, no name
+            CHECK(inside->offset == want[k].size - 1);
+        }
+    }
+    CHECK(by_name("no_such_symbol_anywhere", buf).error() == errc::not_found);
+    CHECK(by_name("", buf).error() == errc::not_found);
+    if (want.front().address > 0) CHECK(by_addr(want.front().address - 1, buf).error() == errc::not_found);
+}
+
 template <class Arch>
 void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
-                          std::optional<address_encoding> force, bool indexed) {
+                          std::optional<address_encoding> force, bool vmcoreinfo_style) {
     eo.word_bytes = Arch::pointer_bytes;
     eo.byte_order = Arch::byte_order;
     auto enc = ksym::encode_kallsyms(input, eo);
     REQUIRE(enc);
     const auto& t = *enc;
     ksym::buffer_reader mem(t.blob, t.base);
-    ksym::kallsyms_options ko;
-    ko.encoding = force;
-    auto opened = ksym::kallsyms_table<ksym::buffer_reader, Arch>::open(mem, t.layout, ko);
-    REQUIRE(opened);
-    auto& table = *opened;
-    REQUIRE(table.size() == t.symbols.size());
-    std::vector<std::uint64_t> index_storage;
-    if (indexed) {
-        index_storage.resize(table.index_words());
-        CHECK(table.attach_index(std::span(index_storage).first(index_storage.size() - 1)) == errc::capacity);
-        REQUIRE(table.attach_index(index_storage).ok());
-        CHECK(table.has_index());
+    ksym::resolve_hints hints;
+    hints.encoding = force;
+    ksym::kallsyms_layout layout = t.layout;
+    ksym::kallsyms_format expected = t.format;
+    if (vmcoreinfo_style) {
+        // What VMCOREINFO exports: no markers, no seqs_of_names.
+        layout.markers.reset();
+        layout.seqs_of_names.reset();
+        expected.layout = layout;
+        expected.marker_bytes = 0;
+        expected.seq_bytes = 0;
     }
-    CHECK(table.encoding() == eo.encoding);
-    CHECK(table.marker_bytes() == eo.marker_bytes);
-    if (eo.seqs_of_names) CHECK(table.seq_bytes() == eo.seq_bytes);
+    // Widths that cannot show and do not matter: a little-endian word count
+    // reads the same as its low u32, and a table of one marker block has
+    // only marker 0, which is 0 at any width.
+    if (Arch::byte_order == std::endian::little) expected.count_bytes = 4;
+    if (expected.marker_bytes != 0 && expected.count <= 256) expected.marker_bytes = 4;
+    auto fmt = ksym::resolve_format<Arch>(mem, layout, hints);
+    REQUIRE(fmt);
+    CHECK(*fmt == expected);
 
-    // Iteration in table order.
-    std::array<char, ksym::ksym_name_len> buf{};
+    auto table = std::make_unique<ksym::kallsyms_table<ksym::buffer_reader, Arch>>();
+    REQUIRE(table->open(mem, *fmt).ok());
+    REQUIRE(table->size() == t.symbols.size());
+    const std::vector<ksym::symbol> want = expected_symbols(t.symbols);
+
+    // Iteration in table order gives every symbol whole.
+    ksym::name_buffer buf;
     std::size_t i = 0;
-    auto s = table.for_each(std::span(buf), [&](const ksym::kallsyms_symbol& sym) {
-        const auto& want = t.symbols[i];
-        CHECK(sym.index == i);
-        CHECK(sym.address == want.address);
-        CHECK(sym.type == want.type);
-        CHECK(sym.name == want.name);
+    auto s = table->for_each(buf, [&](const ksym::symbol& sym) {
+        REQUIRE(i < want.size());
+        CHECK(sym == want[i]);
         ++i;
     });
     REQUIRE(s.ok());
-    CHECK(i == t.symbols.size());
+    CHECK(i == want.size());
 
-    // Random access, by name and by address, for every symbol.
-    std::map<std::string, std::uint64_t> first_by_name;  // lowest address per name
-    for (const auto& sym : t.symbols) {
-        auto it = first_by_name.find(sym.name);
-        if (it == first_by_name.end() || sym.address < it->second) first_by_name[sym.name] = sym.address;
-    }
-    for (std::uint32_t k = 0; k < t.symbols.size(); ++k) {
-        const auto& want = t.symbols[k];
-        auto got = table.at(k, std::span(buf));
-        REQUIRE(got);
-        CHECK(got->name == want.name);
-        CHECK(got->address == want.address);
-
-        auto by_name = table.find_by_name(want.name, std::span(buf));
-        REQUIRE(by_name);
-        CHECK(by_name->address == first_by_name[want.name]);
-        CHECK(by_name->name == want.name);
-
-        auto by_addr = table.find_by_address(want.address);
-        REQUIRE(by_addr);
-        CHECK(by_addr->address == want.address);
-        CHECK(by_addr->offset == 0);
-        CHECK(t.symbols[by_addr->index].address == want.address);
-        // The first alias is chosen.
-        CHECK((by_addr->index == 0 || t.symbols[by_addr->index - 1].address != want.address));
-        if (by_addr->size != 0) {
-            auto inside = table.find_by_address(want.address + by_addr->size - 1);
-            REQUIRE(inside);
-            CHECK(inside->index == by_addr->index);
-            CHECK(inside->offset == by_addr->size - 1);
-        }
-    }
+    check_lookups(*table, via::table, want);
+    check_lookups(*table, via::index, want);
     // The linear search agrees with the sorted one on a sample.
-    for (std::uint32_t k = 0; k < t.symbols.size(); k += 97) {
-        auto lin = table.find_by_name_linear(t.symbols[k].name, std::span(buf));
+    for (std::uint32_t k = 0; k < want.size(); k += 97) {
+        auto lin = table->find_by_name_linear(want[k].name, buf);
+        auto sorted = table->find_by_name(want[k].name, buf);
         REQUIRE(lin);
-        CHECK(lin->address == first_by_name[t.symbols[k].name]);
+        REQUIRE(sorted);
+        CHECK(lin->index == sorted->index);
     }
-    CHECK(table.find_by_name("no_such_symbol_anywhere", std::span(buf)).error() == errc::not_found);
-    CHECK(table.find_by_name("", std::span(buf)).error() == errc::not_found);
-    CHECK(table.find_by_name_linear("no_such_symbol_anywhere", std::span(buf)).error() == errc::not_found);
-    if (t.symbols.front().address > 0)
-        CHECK(table.find_by_address(t.symbols.front().address - 1).error() == errc::not_found);
+    CHECK(table->find_by_name_linear("no_such_symbol_anywhere", buf).error() == errc::not_found);
 }
 
-// Every check runs with and without a lent index: results must not differ.
+// Every check runs on the full layout and on a VMCOREINFO-style one.
 template <class Arch>
 void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
                      std::optional<address_encoding> force = {}) {
@@ -253,16 +301,75 @@ TEST_CASE("in-order decoding with long tokens and tight name buffers") {
     check_roundtrip<ksym::arch::x86_64>(syms, eo);
 
     ksym::buffer_reader mem(enc->blob, enc->base);
-    auto table = ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>::open(mem, enc->layout);
-    REQUIRE(table);
+    auto table = std::make_unique<ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>>();
+    REQUIRE(table->open(mem, enc->format).ok());
     // Exactly room for the longest name and its NUL: every name still decodes.
     std::vector<char> tight(longest_name + 1);
     std::size_t i = 0;
-    REQUIRE(table->for_each(std::span(tight), [&](const ksym::kallsyms_symbol& s) {
+    REQUIRE(table->for_each(std::span(tight), [&](const ksym::symbol& s) {
         CHECK(s.name == enc->symbols[i++].name);
     }).ok());
     CHECK(i == enc->symbols.size());
     // One byte less: a typed error, not an overrun.
     std::vector<char> short_buf(longest_name);
-    CHECK(table->for_each(std::span(short_buf), [](const ksym::kallsyms_symbol&) {}).code() == errc::capacity);
+    CHECK(table->for_each(std::span(short_buf), [](const ksym::symbol&) {}).code() == errc::capacity);
+}
+
+TEST_CASE("a corrupt record: every path reports it, none answers with another symbol") {
+    ksym_test::synth_options so;
+    so.count = 300;
+    ksym::encoder_options eo;
+    eo.base = 0xffffffff82000000ull;
+    auto enc = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);
+    REQUIRE(enc);
+    // Find record 10 by walking the lengths, then zero its length byte.
+    std::size_t off = static_cast<std::size_t>(enc->layout.names - enc->base);
+    for (int k = 0; k < 10; ++k) {
+        const auto b0 = static_cast<std::uint8_t>(enc->blob[off]);
+        off += b0 & 0x80 ? 2 + ((b0 & 0x7fu) | (unsigned{static_cast<std::uint8_t>(enc->blob[off + 1])} << 7)) : 1 + b0;
+    }
+    const std::uint64_t bad = enc->base + off;
+    enc->blob[off] = std::byte{0};
+    ksym::buffer_reader mem(enc->blob, enc->base);
+    auto table = std::make_unique<ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>>();
+    REQUIRE(table->open(mem, enc->format).ok());
+    ksym::name_buffer buf;
+    std::uint32_t seen = 0;
+    const ksym::status walk = table->for_each(buf, [&](const ksym::symbol&) { ++seen; });
+    CHECK(walk == ksym::status{errc::corrupt, bad});
+    CHECK(seen == 10);
+    for (std::uint32_t k = 0; k < 10; ++k) CHECK(table->at(k, buf).has_value());
+    for (std::uint32_t k = 10; k < 256; ++k) CHECK(table->at(k, buf).error() == ksym::status{errc::corrupt, bad});
+    // Records past the next marker do not need record 10, so they still decode, and correctly.
+    auto later = table->at(256, buf);
+    REQUIRE(later);
+    CHECK(later->name == enc->symbols[256].name);
+    const auto hit = table->find_by_address(enc->symbols[12].address, buf);
+    CHECK(hit.error() == ksym::status{errc::corrupt, bad});
+    // An index needs every record: building one fails.
+    ksym::kallsyms_index<ksym::buffer_reader, ksym::arch::x86_64> index;
+    std::vector<std::uint64_t> storage(index.words_for(*table));
+    CHECK(index.build(*table, storage) == ksym::status{errc::corrupt, bad});
+    CHECK(index.size() == 0);
+}
+
+TEST_CASE("markers that disagree with the names stream make the walk fail before it reaches them") {
+    ksym_test::synth_options so;
+    so.count = 600;
+    ksym::encoder_options eo;
+    eo.base = 0xffffffff82000000ull;
+    auto enc = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);
+    REQUIRE(enc);
+    // Marker 1 (symbol 256) moved one record on: at(256) would decode 257.
+    const std::size_t m1 = static_cast<std::size_t>(*enc->layout.markers - enc->base) + 4;
+    const auto v = ksym::load<std::uint32_t>(enc->blob.data() + m1, std::endian::little);
+    const auto len = static_cast<std::uint8_t>(enc->blob[static_cast<std::size_t>(enc->layout.names - enc->base) + v]);
+    ksym::store_n(enc->blob.data() + m1, v + 1u + len, 4, std::endian::little);
+    ksym::buffer_reader mem(enc->blob, enc->base);
+    auto table = std::make_unique<ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>>();
+    REQUIRE(table->open(mem, enc->format).ok());
+    ksym::name_buffer buf;
+    std::uint32_t seen = 0;
+    CHECK(table->for_each(buf, [&](const ksym::symbol&) { ++seen; }) == errc::corrupt);
+    CHECK(seen == 256);
 }

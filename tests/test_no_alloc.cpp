@@ -113,13 +113,22 @@ TEST_CASE("the translator allocates nothing") {
 }
 
 #include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "synthetic.hpp"
 
-TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by name and address") {
+namespace {
+// Static, as a small-stack user would keep it: the table is not on the stack.
+ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64> no_alloc_table;
+}  // namespace
+
+TEST_CASE("the kallsyms pipeline allocates nothing: resolve, open, iterate, index, find by name and address") {
     for (auto enc : {ksym::address_encoding::absolute, ksym::address_encoding::base_relative,
                      ksym::address_encoding::absolute_percpu, ksym::address_encoding::place_relative}) {
+      for (bool vmcoreinfo_style : {false, true}) {
         CAPTURE(static_cast<int>(enc));
+        CAPTURE(vmcoreinfo_style);
         ksym_test::synth_options so;
         so.count = 3000;
         so.percpu = enc == ksym::address_encoding::absolute_percpu ? 20 : 0;
@@ -129,6 +138,11 @@ TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by
         eo.base = 0xffffffff82000000ull;
         auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);  // the encoder may allocate
         REQUIRE(t);
+        ksym::kallsyms_layout layout = t->layout;
+        if (vmcoreinfo_style) {
+            layout.markers.reset();  // derived markers, linear name search
+            layout.seqs_of_names.reset();
+        }
         const std::string probe_name = t->symbols[1234].name;
         const std::uint64_t probe_addr = t->symbols[2345].address + 1;
 
@@ -139,27 +153,33 @@ TEST_CASE("the kallsyms decoder allocates nothing: open, iterate, index, find by
         {
             alloc_scope scope;
             ksym::buffer_reader mem(t->blob, t->base);
-            auto table = ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::x86_64>::open(mem, t->layout);
-            ok &= table.has_value();
-            if (table) {
-                std::array<char, ksym::ksym_name_len> buf{};
-                ok &= table->for_each(std::span(buf), [&](const ksym::kallsyms_symbol&) { ++seen; }).ok();
-                ok &= table->at(2999, std::span(buf)).has_value();
-                ok &= table->find_by_name(probe_name, std::span(buf)).has_value();
-                ok &= table->find_by_name_linear(probe_name, std::span(buf)).has_value();
-                ok &= table->find_by_address(probe_addr).has_value();
-                ok &= !table->find_by_name("missing", std::span(buf)).has_value();
-                // The same lookups through a lent index (hash of names, addresses in memory).
-                ok &= table->index_words() <= index_storage.size();
-                ok &= table->attach_index(index_storage).ok();
-                ok &= table->find_by_name(probe_name, std::span(buf)).has_value();
-                ok &= table->find_by_address(probe_addr).has_value();
-                ok &= !table->find_by_name("missing", std::span(buf)).has_value();
+            auto fmt = ksym::resolve_format<ksym::arch::x86_64>(mem, layout);
+            ok &= fmt.has_value();
+            auto& table = no_alloc_table;
+            if (fmt && table.open(mem, *fmt).ok()) {
+                ksym::name_buffer buf;
+                ok &= table.for_each(buf, [&](const ksym::symbol&) { ++seen; }).ok();
+                ok &= table.at(2999, buf).has_value();
+                ok &= table.find_by_name(probe_name, buf).has_value();
+                ok &= table.find_by_name_linear(probe_name, buf).has_value();
+                ok &= table.find_by_address(probe_addr, buf).has_value();
+                ok &= !table.find_by_name("missing", buf).has_value();
+                // The same lookups through an index (hash of names, addresses in memory).
+                ksym::kallsyms_index<ksym::buffer_reader, ksym::arch::x86_64> index;
+                ok &= index.words_for(table) <= index_storage.size();
+                ok &= index.build(table, index_storage).ok();
+                ok &= index.at(2999, buf).has_value();
+                ok &= index.find_by_name(probe_name, buf).has_value();
+                ok &= index.find_by_address(probe_addr, buf).has_value();
+                ok &= !index.find_by_name("missing", buf).has_value();
+            } else {
+                ok = false;
             }
             allocs = scope.count();
         }
         CHECK(ok);
         CHECK(seen == 3000);
         CHECK(allocs == 0);
+      }
     }
 }

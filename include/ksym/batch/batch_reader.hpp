@@ -35,6 +35,9 @@ public:
     static constexpr std::endian order = Arch::byte_order;
 
     constexpr explicit batch_reader(R& reader) noexcept : r_(&reader) {}
+    /// A batch reader bound to nothing, for objects that bind it later;
+    /// reading through it is a caller error.
+    constexpr batch_reader() noexcept = default;
 
     /// Raw bytes, one call.
     constexpr status read_bytes(std::uint64_t addr, std::span<std::byte> out) {
@@ -150,7 +153,7 @@ public:
     [[nodiscard]] constexpr R& reader() const noexcept { return *r_; }
 
 private:
-    R* r_;
+    R* r_ = nullptr;
     std::size_t calls_ = 0;
 };
 

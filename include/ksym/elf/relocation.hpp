@@ -22,32 +22,15 @@ namespace ksym {
 inline constexpr std::uint32_t r_aarch64_relative = 1027;
 inline constexpr std::uint32_t r_riscv_relative = 3;
 
-/// Where a recovered kallsyms_relative_base came from.
-enum class base_source : std::uint8_t {
-    stored,      ///< the value in the image was usable as is
-    relocation,  ///< the addend of a RELATIVE relocation for its address
-    anchor,      ///< solved from a decoded symbol whose address a map gives
-    given,       ///< the caller supplied it
-};
-
-[[nodiscard]] constexpr std::string_view to_string(base_source s) noexcept {
-    switch (s) {
-    case base_source::stored: return "stored";
-    case base_source::relocation: return "relocation";
-    case base_source::anchor: return "anchor";
-    case base_source::given: return "given";
-    }
-    return "?";
-}
-
 /// Scans [0, size) of `file` for an 8-byte-aligned Elf64_Rela whose r_offset
 /// is `target` and whose type is `type`, and returns its addend. Reads in
-/// fixed 64 KiB windows (overlapping by one entry), so it never allocates and
+/// fixed 8 KiB windows (overlapping by one entry), so it never allocates and
 /// finds .rela.dyn without section headers, which a raw Image lacks.
+/// Out of line: its window is only on the stack while it runs.
 template <MemoryReader R>
-[[nodiscard]] result<std::uint64_t> find_rela_addend(R& file, std::uint64_t size, std::endian order,
+[[nodiscard, gnu::noinline]] result<std::uint64_t> find_rela_addend(R& file, std::uint64_t size, std::endian order,
                                                      std::uint64_t target, std::uint32_t type) {
-    constexpr std::size_t window = 65536;
+    constexpr std::size_t window = 8192;
     constexpr std::size_t entry = 24;
     std::array<std::byte, window> buf{};
     for (std::uint64_t at = 0; at + entry <= size;) {

@@ -3,14 +3,11 @@
 // virtual addresses.
 
 #include <cstdint>
-#include <optional>
 #include <span>
-#include <string_view>
 
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/elf/elf_file.hpp"
-#include "ksym/kallsyms/discover.hpp"
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/memory/segment_map.hpp"
 
@@ -32,7 +29,11 @@ public:
     status open(const char* path) {
         auto f = file_reader::open(path);
         if (!f) return f.error();
-        file_ = std::move(*f);
+        return open(std::move(*f));
+    }
+    /// Takes over a file already open.
+    status open(file_reader&& file) {
+        file_ = std::move(file);
         return load();
     }
 
@@ -43,22 +44,6 @@ public:
     /// The file itself, addressed by offset.
     [[nodiscard]] const file_reader& file() const noexcept { return file_; }
     [[nodiscard]] const segment_map<max_segments>& segments() const noexcept { return map_; }
-
-    /// The kallsyms layout from the file's own .symtab (unstripped vmlinux).
-    /// A stripped file gives `not_found`.
-    result<kallsyms_layout> layout_from_symtab() const {
-        std::optional<std::uint64_t> found[9];
-        const status s = elf::for_each_symbol(file_, hdr_, [&](const elf::symbol& sy, std::string_view name) {
-            for (std::size_t i = 0; i < 9; ++i)
-                if (!found[i] && name == kallsyms_array_names[i]) found[i] = sy.value;
-        });
-        if (!s) return s;
-        return layout_from_lookup([&](std::string_view name) -> std::optional<std::uint64_t> {
-            for (std::size_t i = 0; i < 9; ++i)
-                if (kallsyms_array_names[i] == name) return found[i];
-            return std::nullopt;
-        });
-    }
 
 private:
     status load() {

@@ -16,6 +16,7 @@
 #include "ksym/core/endian.hpp"
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
+#include "ksym/kallsyms/format.hpp"
 #include "ksym/kallsyms/layout.hpp"
 
 namespace ksym {
@@ -50,6 +51,8 @@ struct encoded_table {
     std::vector<std::byte> blob;
     std::uint64_t base = 0;
     kallsyms_layout layout;
+    /// What resolve_format should find: every fact the encoder chose.
+    kallsyms_format format;
     std::vector<encoder_symbol> symbols;  ///< in table order
     std::array<std::string, 256> tokens;
 };
@@ -157,7 +160,6 @@ inline result<encoded_table> encode_kallsyms(std::vector<encoder_symbol> symbols
     const std::size_t al = o.word_bytes;
     const std::endian bo = o.byte_order;
     kallsyms_layout& L = t.layout;
-    L.marker_bytes = o.marker_bytes;
 
     // Order as 6.4+ emits it; the decoder finds arrays by address, not adjacency.
     L.num_syms = o.base + out.size();
@@ -271,6 +273,19 @@ inline result<encoded_table> encode_kallsyms(std::vector<encoder_symbol> symbols
         }
         detail::align(out, al);
     }
+    kallsyms_format& F = t.format;
+    F.layout = L;
+    F.count = static_cast<std::uint32_t>(n);
+    F.count_bytes = o.num_syms_word ? static_cast<std::uint8_t>(o.word_bytes) : 4;
+    F.marker_bytes = o.marker_bytes;
+    F.seq_bytes = o.seqs_of_names ? o.seq_bytes : 0;
+    F.encoding = o.encoding;
+    const bool relative = o.encoding == address_encoding::base_relative ||
+                          o.encoding == address_encoding::absolute_percpu;
+    F.relative_base = relative ? rb : 0;
+    F.base_from = relative ? base_source::stored : base_source::none;
+    F.word_bytes = static_cast<std::uint8_t>(o.word_bytes);
+    F.byte_order = bo;
     t.symbols = std::move(symbols);
     return t;
 }

@@ -1,13 +1,19 @@
 #pragma once
-// Building a kallsyms_layout from whatever names the arrays: a symbol lookup
-// function, System.map text, or VMCOREINFO.
+// Stage 1, locate: a kallsyms_layout from whatever names the arrays (a
+// symbol lookup function, System.map text, VMCOREINFO), plus the addresses
+// of a few well-known symbols that stage 2 checks the table against.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
+#include "ksym/elf/elf_file.hpp"
 #include "ksym/kallsyms/layout.hpp"
 #include "ksym/text/nm_text.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
@@ -16,57 +22,114 @@ namespace ksym {
 
 /// The names of the kallsyms arrays, in kallsyms_layout order.
 inline constexpr std::string_view kallsyms_array_names[] = {
-    "kallsyms_num_syms",   "kallsyms_names",   "kallsyms_markers",       "kallsyms_token_table",
-    "kallsyms_token_index", "kallsyms_addresses", "kallsyms_offsets", "kallsyms_relative_base",
+    "kallsyms_num_syms",    "kallsyms_names",   "kallsyms_token_table",   "kallsyms_token_index",
+    "kallsyms_markers",     "kallsyms_addresses", "kallsyms_offsets",     "kallsyms_relative_base",
     "kallsyms_seqs_of_names"};
 
-/// Builds a layout from `find(name) -> std::optional<std::uint64_t>`.
-/// Fails with `not_found` unless num_syms, names, markers, token_table,
-/// token_index and one of addresses/offsets are all found.
+/// Symbols every kernel's kallsyms holds, whose addresses a map or
+/// VMCOREINFO may also give: stage 2 uses them to tell absolute-percpu from
+/// base-relative tables and to solve a relative base that reads as 0.
+/// VMCOREINFO exports SYMBOL(_stext) on every kernel that exports kallsyms.
+inline constexpr std::string_view anchor_names[] = {"_text",      "_stext",       "_etext",   "_sinittext",
+                                                     "_einittext", "start_kernel", "schedule", "vfs_read",
+                                                     "panic",      "do_exit"};
+
+/// A symbol's address as a source other than the table gives it.
+struct known_symbol {
+    std::string_view name;
+    std::uint64_t address = 0;
+};
+
+/// What stage 1 found: the layout and the anchors the source knew.
+struct kallsyms_location {
+    kallsyms_layout layout;
+    std::array<known_symbol, std::size(anchor_names)> known{};
+    std::size_t known_count = 0;
+
+    /// The anchors found, in anchor_names order.
+    [[nodiscard]] constexpr std::span<const known_symbol> anchors() const noexcept {
+        return std::span(known).first(known_count);
+    }
+    /// The address the source gave for anchor `name`.
+    [[nodiscard]] constexpr std::optional<std::uint64_t> anchor(std::string_view name) const noexcept {
+        for (const auto& k : anchors())
+            if (k.name == name) return k.address;
+        return std::nullopt;
+    }
+};
+
+/// Builds a location from `find(name) -> std::optional<std::uint64_t>`,
+/// asked once for each array and each anchor name. Fails with `not_found`
+/// unless num_syms, names, token_table, token_index and one of
+/// addresses/offsets are found; markers and seqs_of_names are optional.
 template <class Find>
-[[nodiscard]] constexpr result<kallsyms_layout> layout_from_lookup(Find&& find) {
-    std::optional<std::uint64_t> v[9];
-    for (std::size_t i = 0; i < 9; ++i) v[i] = find(kallsyms_array_names[i]);
-    if (!v[0] || !v[1] || !v[2] || !v[3] || !v[4] || (!v[5] && !v[6])) return status{errc::not_found};
-    kallsyms_layout l;
+[[nodiscard]] constexpr result<kallsyms_location> locate_with(Find&& find) {
+    std::optional<std::uint64_t> v[std::size(kallsyms_array_names)];
+    for (std::size_t i = 0; i < std::size(v); ++i) v[i] = find(kallsyms_array_names[i]);
+    if (!v[0] || !v[1] || !v[2] || !v[3] || (!v[5] && !v[6])) return status{errc::not_found};
+    kallsyms_location loc;
+    kallsyms_layout& l = loc.layout;
     l.num_syms = *v[0];
     l.names = *v[1];
-    l.markers = *v[2];
-    l.token_table = *v[3];
-    l.token_index = *v[4];
-    // A kernel never has both; if a map lists both, the offsets are the live ones.
+    l.token_table = *v[2];
+    l.token_index = *v[3];
+    l.markers = v[4];
+    // A kernel never has both; if a source lists both, the offsets are the live ones.
     if (v[6]) l.offsets = v[6];
     else l.addresses = v[5];
     l.relative_base = v[7];
     l.seqs_of_names = v[8];
-    return l;
+    for (const std::string_view name : anchor_names)
+        if (auto a = find(name)) loc.known[loc.known_count++] = {name, *a};
+    return loc;
 }
 
-/// The addresses of `names` found in nm-style text, in one pass.
-template <std::size_t N>
-constexpr status find_in_nm_text(std::string_view text, const std::string_view (&names)[N],
-                                 std::optional<std::uint64_t> (&out)[N]) {
-    return for_each_nm_line(text, [&](const nm_line& l) {
-        for (std::size_t i = 0; i < N; ++i)
-            if (!out[i] && l.name == names[i]) out[i] = l.address;
-    });
+namespace detail {
+// The arrays and anchors in one table, so a source is scanned once for all.
+inline constexpr std::size_t locate_names = std::size(kallsyms_array_names) + std::size(anchor_names);
+constexpr std::string_view locate_name(std::size_t i) noexcept {
+    return i < std::size(kallsyms_array_names) ? kallsyms_array_names[i]
+                                               : anchor_names[i - std::size(kallsyms_array_names)];
 }
-
-/// A layout from System.map or `nm -n` text. A malformed line gives
-/// `corrupt` with its byte offset; missing arrays give `not_found`.
-[[nodiscard]] constexpr result<kallsyms_layout> layout_from_system_map(std::string_view text) {
-    std::optional<std::uint64_t> found[9];
-    if (status s = find_in_nm_text(text, kallsyms_array_names, found); !s) return s;
-    return layout_from_lookup([&](std::string_view name) -> std::optional<std::uint64_t> {
-        for (std::size_t i = 0; i < 9; ++i)
-            if (kallsyms_array_names[i] == name) return found[i];
+constexpr result<kallsyms_location> locate_from(const std::optional<std::uint64_t> (&found)[locate_names]) {
+    return locate_with([&](std::string_view name) -> std::optional<std::uint64_t> {
+        for (std::size_t i = 0; i < locate_names; ++i)
+            if (locate_name(i) == name) return found[i];
         return std::nullopt;
     });
 }
+}  // namespace detail
 
-/// A layout from VMCOREINFO text (SYMBOL(kallsyms_*)= lines, 6.0+).
-[[nodiscard]] constexpr result<kallsyms_layout> layout_from_vmcoreinfo(std::string_view text) {
-    return layout_from_lookup([&](std::string_view name) { return vmcoreinfo_symbol(text, name); });
+/// Stage 1 from System.map or `nm -n` text, in one pass over the text. A
+/// malformed line gives `corrupt` with its byte offset; missing arrays give
+/// `not_found`.
+[[nodiscard]] constexpr result<kallsyms_location> locate_in_system_map(std::string_view text) {
+    std::optional<std::uint64_t> found[detail::locate_names];
+    const status s = for_each_nm_line(text, [&](const nm_line& line) {
+        for (std::size_t i = 0; i < detail::locate_names; ++i)
+            if (!found[i] && line.name == detail::locate_name(i)) found[i] = line.address;
+    });
+    if (!s) return s;
+    return detail::locate_from(found);
+}
+
+/// Stage 1 from an unstripped ELF file's own .symtab (`file` addressed by
+/// offset). A stripped file gives `not_found`.
+template <MemoryReader R>
+[[nodiscard]] constexpr result<kallsyms_location> locate_in_elf_symtab(R& file, const elf::header& h) {
+    std::optional<std::uint64_t> found[detail::locate_names];
+    const status s = elf::for_each_symbol(file, h, [&](const elf::symbol& sym, std::string_view name) {
+        for (std::size_t i = 0; i < detail::locate_names; ++i)
+            if (!found[i] && name == detail::locate_name(i)) found[i] = sym.value;
+    });
+    if (!s) return s;
+    return detail::locate_from(found);
+}
+
+/// Stage 1 from VMCOREINFO text (the SYMBOL() lines of kernels 6.0+). It
+/// never names kallsyms_markers or kallsyms_seqs_of_names.
+[[nodiscard]] constexpr result<kallsyms_location> locate_in_vmcoreinfo(std::string_view text) {
+    return locate_with([&](std::string_view name) { return vmcoreinfo_symbol(text, name); });
 }
 
 }  // namespace ksym

@@ -2,7 +2,10 @@
 // The vocabulary shared by nm type chars, ELF st_info and kallsyms: binding,
 // kind and the class of section a symbol lives in.
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <string_view>
 
 namespace ksym {
 
@@ -38,5 +41,28 @@ struct symbol_attrs {
 
     friend constexpr bool operator==(const symbol_attrs&, const symbol_attrs&) noexcept = default;
 };
+
+/// The ELF name of a binding without its prefix: "local", "global", ...
+[[nodiscard]] constexpr std::string_view to_string(symbol_binding b) noexcept {
+    constexpr std::string_view n[] = {"unknown", "local", "global", "weak", "unique"};
+    const auto i = static_cast<std::size_t>(b);
+    return i < std::size(n) ? n[i] : "?";
+}
+
+/// The ELF name of a symbol type without its prefix: "object", "func", ...
+[[nodiscard]] constexpr std::string_view to_string(symbol_kind k) noexcept {
+    constexpr std::string_view n[] = {"unknown", "object", "func", "section", "file", "common", "tls", "ifunc"};
+    const auto i = static_cast<std::size_t>(k);
+    return i < std::size(n) ? n[i] : "?";
+}
+
+/// The section class's name as the enumerator spells it: "text", "bss", ...
+[[nodiscard]] constexpr std::string_view to_string(section_class c) noexcept {
+    constexpr std::string_view n[] = {"unknown", "undefined", "absolute",  "common", "text",
+                                      "data",    "rodata",    "bss",       "small_data",
+                                      "small_bss", "debug",   "stack_unwind", "indirect"};
+    const auto i = static_cast<std::size_t>(c);
+    return i < std::size(n) ? n[i] : "?";
+}
 
 }  // namespace ksym

@@ -1,0 +1,96 @@
+#pragma once
+// Address decoding and the search every address lookup shares.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+#include "ksym/arch/traits.hpp"
+#include "ksym/batch/batch_reader.hpp"
+#include "ksym/core/errc.hpp"
+#include "ksym/kallsyms/format.hpp"
+#include "ksym/memory/reader.hpp"
+
+namespace ksym::detail {
+
+/// Address of entry `i` of the address array (kallsyms_addresses or
+/// kallsyms_offsets) and the entry's width.
+constexpr std::size_t address_entry_bytes(const kallsyms_format& f) noexcept {
+    return f.encoding == address_encoding::absolute ? f.word_bytes : 4;
+}
+constexpr std::uint64_t address_array(const kallsyms_format& f) noexcept {
+    return f.encoding == address_encoding::absolute ? f.layout.addresses.value_or(0) : f.layout.offsets.value_or(0);
+}
+
+/// The address a raw entry stands for; `where` is the entry's own address
+/// (place-relative offsets count from it). The kernel computes in unsigned
+/// long, so the result wraps at the target's word size.
+template <class Word>
+constexpr std::uint64_t decode_entry(const kallsyms_format& f, std::uint64_t raw, std::uint64_t where) noexcept {
+    if (f.encoding == address_encoding::absolute) return static_cast<Word>(raw);
+    const auto v = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw));
+    const std::uint64_t u = static_cast<std::uint32_t>(v);
+    const auto sx = static_cast<std::uint64_t>(std::int64_t{v});
+    std::uint64_t a = 0;
+    switch (f.encoding) {
+    case address_encoding::base_relative: a = f.relative_base + u; break;
+    case address_encoding::absolute_percpu: a = v >= 0 ? u : f.relative_base - 1 - sx; break;
+    case address_encoding::place_relative: a = where + sx; break;
+    case address_encoding::absolute: break;
+    }
+    return static_cast<Word>(a);
+}
+
+/// Decodes the addresses of entries [first, first + out.size()): one read
+/// per 64 entries (a small stack buffer: firmware stacks are a few KiB).
+/// The caller checks the range against the table's size.
+template <MemoryReader R, ArchTraits Arch>
+constexpr status read_addresses(batch_reader<R, Arch>& br, const kallsyms_format& f, std::uint64_t first,
+                                std::span<std::uint64_t> out) {
+    constexpr std::size_t chunk = 64;
+    const std::size_t width = address_entry_bytes(f);
+    std::array<std::byte, chunk * sizeof(typename Arch::word)> raw;  // filled by each read before use
+    for (std::size_t k = 0; k < out.size(); k += chunk) {
+        const std::size_t c = std::min(chunk, out.size() - k);
+        const std::uint64_t at = address_array(f) + (first + k) * width;
+        if (status s = br.read_bytes(at, std::span(raw).first(c * width)); !s) return s;
+        for (std::size_t j = 0; j < c; ++j)
+            out[k + j] = decode_entry<typename Arch::word>(f, load_n(raw.data() + j * width, width, Arch::byte_order),
+                                                           at + j * width);
+    }
+    return {};
+}
+
+/// Index of the last element <= addr among `count` sorted entries
+/// (entry(0) <= addr). The halving is branch-free (the compiler emits a
+/// conditional move): a random address defeats any branch predictor, and a
+/// mispredicted probe costs more than the probe. When the entries sit in
+/// memory at `memory`, the four candidates two probes ahead are prefetched,
+/// so the cache misses of successive probes on large tables overlap.
+template <class Entry>
+constexpr std::size_t last_at_or_below(std::size_t count, Entry&& entry, std::uint64_t addr,
+                                       const std::uint64_t* memory = nullptr) noexcept {
+    std::size_t base = 0;
+    for (std::size_t len = count; len > 1;) {
+        const std::size_t half = len / 2;
+        if (memory && !std::is_constant_evaluated()) {
+            const std::size_t h2 = (len - half) / 2, h3 = (len - half - h2) / 2;
+            __builtin_prefetch(memory + base + h2 + h3);
+            __builtin_prefetch(memory + base + half + h2 + h3);
+            __builtin_prefetch(memory + base + h3);
+            __builtin_prefetch(memory + base + half + h3);
+        }
+        base += entry(base + half) <= addr ? half : 0;
+        len -= half;
+    }
+    return base;
+}
+
+constexpr std::size_t last_at_or_below(std::span<const std::uint64_t> a, std::uint64_t addr) noexcept {
+    return last_at_or_below(a.size(), [a](std::size_t j) { return a[j]; }, addr, a.data());
+}
+
+}  // namespace ksym::detail
