@@ -1,0 +1,49 @@
+// ksym info IMAGE --system-map MAP: what was found, and how the table is
+// encoded (the resolved kallsyms_format).
+#include <cinttypes>
+#include <cstdio>
+#include <string_view>
+
+#include "cli.hpp"
+#include "ksym/arch/dispatch.hpp"
+#include "ksym/image/detect.hpp"
+#include "ksym/kallsyms/format.hpp"
+#include "ksym/pipeline/kernel_image.hpp"
+
+namespace ksym_cli {
+
+namespace {
+
+void field(const char* key, std::string_view value) {
+    std::printf("%s: %.*s\n", key, int(value.size()), value.data());
+}
+
+}  // namespace
+
+int info(const image_args& a) {
+    static ksym::kernel_image img;  // pinned, and large: not on the stack
+    if (const int rc = open_image(a, img)) return rc;
+    // Open the table too: info on a table that does not open would mislead.
+    std::uint32_t count = 0;
+    const ksym::status s = img.with_table([&](auto& table) {
+        count = table.size();
+        return ksym::status{};
+    });
+    if (!s) return fail(a.image, "kallsyms table unreadable", s);
+
+    const ksym::kallsyms_format& f = img.kallsyms();
+    field("format", to_string(img.format()));
+    field("arch", to_string(img.arch()));
+    std::printf("symbols: %" PRIu32 "\n", count);
+    field("encoding", to_string(f.encoding));
+    if (f.encoding == ksym::address_encoding::base_relative || f.encoding == ksym::address_encoding::absolute_percpu) {
+        const std::string_view from = to_string(f.base_from);
+        std::printf("relative_base: 0x%" PRIx64 " (%.*s)\n", f.relative_base, int(from.size()), from.data());
+    }
+    if (f.marker_bytes == 0) std::printf("markers: derived\n");
+    else std::printf("markers: %u bytes\n", unsigned{f.marker_bytes});
+    field("seqs_of_names", f.seq_bytes != 0 ? "yes" : "no");
+    return 0;
+}
+
+}  // namespace ksym_cli

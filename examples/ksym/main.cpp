@@ -1,0 +1,29 @@
+// ksym: decode a kernel's built-in kallsyms table from an image file.
+//
+//   ksym dump IMAGE --system-map MAP            the whole table, /proc/kallsyms format
+//   ksym lookup IMAGE --system-map MAP SYMBOL   ADDR TYPE NAME+0xOFF/0xSIZE
+//   ksym lookup IMAGE --system-map MAP 0xADDR
+//   ksym info IMAGE --system-map MAP            what was found and how it is encoded
+//   ksym nm-type LETTER | ksym st-info BYTE     the translator
+//
+// IMAGE is an ELF vmlinux (stripped is fine) or a raw arm64/riscv Image. Bad
+// input prints one line naming the file and the problem and exits 2; a
+// lookup that finds nothing exits 1. One file per command.
+#include <string_view>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+    using namespace ksym_cli;
+    if (argc < 2) return usage();
+    const std::string_view cmd = argv[1];
+    if (cmd == "nm-type" || cmd == "st-info") {
+        if (argc != 3) return usage();
+        return cmd == "nm-type" ? nm_type(argv[2]) : st_info(argv[2]);
+    }
+    image_args a;
+    if (cmd == "dump" && parse_image_args(argc, argv, 0, a)) return dump(a);
+    if (cmd == "lookup" && parse_image_args(argc, argv, 1, a)) return lookup(a);
+    if (cmd == "info" && parse_image_args(argc, argv, 0, a)) return info(a);
+    return usage();
+}
