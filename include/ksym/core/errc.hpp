@@ -17,6 +17,7 @@ enum class errc : std::uint8_t {
     invalid_argument,   ///< the caller passed something unusable
     capacity,           ///< a caller-sized fixed buffer is too small
     io_error,           ///< the operating system refused (open, pread, ...)
+    unmapped,           ///< a virtual address the page tables do not map (the address is the virtual one)
 };
 
 /// Short, stable English name of an error code ("fault", "corrupt", ...).
@@ -31,6 +32,7 @@ enum class errc : std::uint8_t {
     case errc::invalid_argument: return "invalid argument";
     case errc::capacity: return "capacity exceeded";
     case errc::io_error: return "I/O error";
+    case errc::unmapped: return "unmapped";
     }
     return "unknown error";
 }
