@@ -465,11 +465,17 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
 
     // Usage errors: the usage text, nothing on stdout. `demo` is an example
     // program now, not a command.
-    const std::string usage = "usage: ksym dump IMAGE --system-map MAP\n"
-                              "       ksym lookup IMAGE --system-map MAP NAME|0xADDR\n"
-                              "       ksym info IMAGE --system-map MAP\n"
-                              "       ksym nm-type LETTER | ksym st-info BYTE\n";
-    for (const std::string& args : {std::string(), "dump " + img, "lookup " + img + " --system-map " + map,
+    const std::string usage =
+        "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
+        "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
+        "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
+        "       ksym nm-type LETTER | ksym st-info BYTE\n";
+    // An image without a map: one line saying so (a crash dump would not need one).
+    r = run("dump " + img);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "ksym: " + img + ": a kernel image needs --system-map MAP (crash dumps carry their own VMCOREINFO)\n");
+    for (const std::string& args : {std::string(), "lookup " + img + " --system-map " + map,
                                    "info " + img + " " + img + " --system-map " + map, std::string("frobnicate"),
                                    std::string("demo")}) {
         CAPTURE(args);

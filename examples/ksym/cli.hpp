@@ -13,6 +13,10 @@
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/kallsyms/format.hpp"
+#include "ksym/elf/elf_file.hpp"
+#include "ksym/elf/notes.hpp"
+#include "ksym/memory/file_reader.hpp"
+#include "ksym/pipeline/crash_dump.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
 
 namespace ksym_cli {
@@ -22,8 +26,8 @@ inline constexpr int exit_bad_input = 2;
 /// A lookup that found nothing.
 inline constexpr int exit_not_found = 1;
 
-/// The arguments of the commands that read an image:
-/// `CMD IMAGE --system-map MAP [QUERY]`.
+/// The arguments of the commands that read a kernel:
+/// `CMD IMAGE --system-map MAP [QUERY]` or `CMD VMCORE [--system-map MAP] [QUERY]`.
 struct image_args {
     const char* image = nullptr;
     const char* map = nullptr;
@@ -32,9 +36,9 @@ struct image_args {
 
 inline int usage() {
     std::fprintf(stderr,
-                 "usage: ksym dump IMAGE --system-map MAP\n"
-                 "       ksym lookup IMAGE --system-map MAP NAME|0xADDR\n"
-                 "       ksym info IMAGE --system-map MAP\n"
+                 "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
+                 "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
+                 "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
     return exit_bad_input;
 }
@@ -51,15 +55,16 @@ inline int fail(std::string_view file, std::string_view what, ksym::status s = {
     return exit_bad_input;
 }
 
-/// Parses `IMAGE --system-map MAP` plus `queries` (0 or 1) positional
-/// arguments from argv[2...]; false on any mismatch.
+/// Parses `IMAGE [--system-map MAP]` plus `queries` (0 or 1) positional
+/// arguments from argv[2...]; false on any mismatch. Whether the map is
+/// required depends on the file (open_source says).
 inline bool parse_image_args(int argc, char** argv, int queries, image_args& a) {
     std::vector<const char*> pos;
     for (int i = 2; i < argc; ++i) {
         if (std::strcmp(argv[i], "--system-map") == 0 && i + 1 < argc) a.map = argv[++i];
         else pos.push_back(argv[i]);
     }
-    if (!a.map || pos.size() != static_cast<std::size_t>(1 + queries)) return false;
+    if (pos.size() != static_cast<std::size_t>(1 + queries)) return false;
     a.image = pos[0];
     if (queries == 1) a.query = pos[1];
     return true;
@@ -75,6 +80,18 @@ inline bool read_file(const char* path, std::string& out) {
     std::fclose(f);
     return ok;
 }
+
+/// A kernel to read: an image file with its map, or a crash dump.
+struct kernel_source {
+    ksym::kernel_image* image = nullptr;
+    ksym::crash_dump* dump = nullptr;
+
+    template <class F>
+    ksym::status with_table(F&& f) {
+        return dump ? dump->with_table(f) : image->with_table(f);
+    }
+    [[nodiscard]] const ksym::kallsyms_format& kallsyms() const { return dump ? dump->kallsyms() : image->kallsyms(); }
+};
 
 /// Reads the map and opens the image through locate and resolve. Returns 0,
 /// or the exit status after printing which file is at fault and why.
@@ -92,6 +109,50 @@ inline int open_image(const image_args& a, ksym::kernel_image& img) {
     case ksym::image_stage::kallsyms: break;
     }
     return fail(a.image, "kallsyms table unreadable", s);
+}
+
+/// Opens a crash dump: its VMCOREINFO, its page tables, its table.
+inline int open_dump(const image_args& a, ksym::crash_dump& d) {
+    std::string map_text;
+    if (a.map && !read_file(a.map, map_text)) return fail(a.map, std::strerror(errno));
+    const ksym::status s = d.open(a.image, map_text);
+    if (s) return 0;
+    switch (d.failed_stage()) {
+    case ksym::dump_stage::dump:
+        if (s == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(s.address())));
+        return fail(a.image, "unreadable core file", s);
+    case ksym::dump_stage::vmcoreinfo: return fail(a.image, "no VMCOREINFO note in the dump", s);
+    case ksym::dump_stage::paging:
+        return fail(a.image, s == ksym::errc::unsupported ? "page tables of this architecture not supported yet"
+                                                           : "VMCOREINFO lacks the page-table facts",
+                    s);
+    case ksym::dump_stage::map:
+        return fail(a.image, "no kallsyms symbols in VMCOREINFO (a kernel before 6.0: pass --system-map)", s);
+    case ksym::dump_stage::kallsyms: break;
+    }
+    return fail(a.image, "kallsyms table unreadable", s);
+}
+
+/// Whether `path` is an ELF core file (a crash dump) rather than an image.
+inline bool is_core_file(const char* path) {
+    auto f = ksym::file_reader::open(path);
+    if (!f) return false;
+    auto h = ksym::elf::read_header(*f);
+    return h && h->type == ksym::elf::et_core;
+}
+
+/// Opens whichever kind of kernel `a.image` holds into `src` (static
+/// storage: both kinds are large and pinned). Images need a map.
+inline int open_source(const image_args& a, kernel_source& src) {
+    if (is_core_file(a.image)) {
+        static ksym::crash_dump d;
+        src.dump = &d;
+        return open_dump(a, d);
+    }
+    if (!a.map) return fail(a.image, "a kernel image needs --system-map MAP (crash dumps carry their own VMCOREINFO)");
+    static ksym::kernel_image img;
+    src.image = &img;
+    return open_image(a, img);
 }
 
 /// Hex digits of an address, as /proc/kallsyms pads them: the target's word.

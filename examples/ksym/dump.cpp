@@ -11,8 +11,8 @@
 namespace ksym_cli {
 
 int dump(const image_args& a) {
-    static ksym::kernel_image img;  // pinned, and large: not on the stack
-    if (const int rc = open_image(a, img)) return rc;
+    kernel_source img;
+    if (const int rc = open_source(a, img)) return rc;
     const int digits = address_digits(img.kallsyms());
     // The whole listing is built first, so a table that turns out corrupt
     // half-way prints nothing but the error.

@@ -8,6 +8,7 @@
 #include "ksym/arch/dispatch.hpp"
 #include "ksym/image/detect.hpp"
 #include "ksym/kallsyms/format.hpp"
+#include "ksym/pipeline/crash_dump.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
 
 namespace ksym_cli {
@@ -21,19 +22,33 @@ void field(const char* key, std::string_view value) {
 }  // namespace
 
 int info(const image_args& a) {
-    static ksym::kernel_image img;  // pinned, and large: not on the stack
-    if (const int rc = open_image(a, img)) return rc;
+    kernel_source src;
+    if (const int rc = open_source(a, src)) return rc;
     // Open the table too: info on a table that does not open would mislead.
     std::uint32_t count = 0;
-    const ksym::status s = img.with_table([&](auto& table) {
+    const ksym::status s = src.with_table([&](auto& table) {
         count = table.size();
         return ksym::status{};
     });
     if (!s) return fail(a.image, "kallsyms table unreadable", s);
 
-    const ksym::kallsyms_format& f = img.kallsyms();
-    field("format", to_string(img.format()));
-    field("arch", to_string(img.arch()));
+    const ksym::kallsyms_format& f = src.kallsyms();
+    if (src.dump) {
+        const ksym::crash_dump& d = *src.dump;
+        const ksym::vmcoreinfo_facts& v = d.vmcoreinfo();
+        field("format", "elf-core");
+        field("producer", to_string(d.core().producer()));
+        field("arch", to_string(d.arch()));
+        field("osrelease", v.osrelease);
+        std::printf("cpus: %zu\n", d.core().cpus());
+        std::printf("page_size: %" PRIu64 "\n", v.page_size.value_or(0));
+        std::printf("paging: %u levels, %u-bit VA\n", unsigned{d.paging().levels}, 12u + 9u * d.paging().levels);
+        std::printf("kaslr_offset: 0x%" PRIx64 "\n", v.kernel_offset.value_or(0));
+        std::printf("phys_base: 0x%" PRIx64 "\n", v.phys_base.value_or(0));
+    } else {
+        field("format", to_string(src.image->format()));
+        field("arch", to_string(src.image->arch()));
+    }
     std::printf("symbols: %" PRIu32 "\n", count);
     field("encoding", to_string(f.encoding));
     if (f.encoding == ksym::address_encoding::base_relative || f.encoding == ksym::address_encoding::absolute_percpu) {

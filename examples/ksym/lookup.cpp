@@ -14,8 +14,8 @@
 namespace ksym_cli {
 
 int lookup(const image_args& a) {
-    static ksym::kernel_image img;  // pinned, and large: not on the stack
-    if (const int rc = open_image(a, img)) return rc;
+    kernel_source img;
+    if (const int rc = open_source(a, img)) return rc;
     const std::string_view query = a.query;
     // 0x and hex digits: an address (one that does not parse matches nothing); anything else: a name.
     const bool by_address = query.size() > 2 && query[0] == '0' && (query[1] == 'x' || query[1] == 'X');
