@@ -31,6 +31,7 @@
 #include "ksym/memory/reader.hpp"
 #include "ksym/memory/segment_map.hpp"
 #include "ksym/memory/zero_reader.hpp"
+#include "ksym/paging/arm64.hpp"
 #include "ksym/paging/translating_reader.hpp"
 #include "ksym/paging/walker.hpp"
 #include "ksym/paging/x86_64.hpp"

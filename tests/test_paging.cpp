@@ -153,3 +153,85 @@ TEST_CASE("VMCOREINFO numbers: signed decimal, 0x hex, and the facts a dump need
     static_assert(f.kernel_pac_mask == 0xff80000000000000ull);
     CHECK(f.osrelease == "6.1.0-37-amd64");
 }
+
+#include "ksym/paging/arm64.hpp"
+
+TEST_CASE("arm64 walks: every granule and VA size, blocks, LPA and LPA2 address bits, tags") {
+    struct mode {
+        unsigned page_shift, va_bits, levels;
+        std::uint64_t top_entries;
+    };
+    // (granule, VA) -> (levels, top-table entries), as the kernel and drgn compute them.
+    const mode modes[] = {{12, 39, 3, 512}, {12, 48, 4, 512}, {12, 52, 5, 16}, {14, 36, 2, 2048},
+                          {14, 47, 3, 2048}, {14, 48, 4, 2}, {14, 52, 4, 32}, {16, 42, 2, 8192},
+                          {16, 48, 3, 64}, {16, 52, 3, 1024}};
+    for (const mode& m : modes) {
+        CAPTURE(m.page_shift);
+        CAPTURE(m.va_bits);
+        ksym_test::arm64_tables t(m.page_shift, m.va_bits);
+        ksym::arm64_paging p;
+        p.page_shift = static_cast<std::uint8_t>(m.page_shift);
+        p.va_bits = static_cast<std::uint8_t>(m.va_bits);
+        p.root = t.root;
+        CHECK(p.levels() == m.levels);
+        CHECK(p.top_entries() == m.top_entries);
+        REQUIRE(t.levels() == m.levels);
+        const std::uint64_t page = std::uint64_t{1} << m.page_shift;
+        const std::uint64_t base = ~std::uint64_t{0} << m.va_bits;  // the start of TTBR1's range
+        // A page whose physical address needs bits above 47 where the mode has them.
+        const bool high_pa = m.va_bits == 52;
+        const std::uint64_t pa = (high_pa ? 0x000f800000000000ull : 0x0000008000000000ull) + 5 * page;
+        const std::uint64_t va = base + 0x123 * page;
+        t.map(va, pa, 0);
+        auto mem = t.reader();
+        CHECK(p.translate(mem, va + 0x18).value() == translation{pa + 0x18, page, 0, false});
+        // The same address with a tag in the top byte (TBI; bit 55 picks the half).
+        CHECK(p.translate(mem, (va & 0x00ffffffffffffffull) | 0x3a00000000000000ull).value().physical == pa);
+        // A block one level up.
+        const std::uint64_t block = std::uint64_t{1} << (m.page_shift + (m.page_shift - 3));
+        const std::uint64_t bva = base + 7 * block;
+        if (m.levels > 1 && (7 * block >> (m.page_shift + (m.page_shift - 3) * (m.levels - 1))) == 0) {
+            t.map(bva, 0x40000000ull * 4, 1);
+            auto mem2 = t.reader();
+            auto b = p.translate(mem2, bva + 0x1234);
+            REQUIRE(b);
+            CHECK(b->physical == 0x100000000ull + 0x1234);
+            CHECK(b->page_size == block);
+            CHECK(b->level == 1);
+        }
+        // Outside TTBR1, and an unmapped neighbour.
+        CHECK(p.translate(mem, 0x0000000012345000ull).error() == errc::unmapped);
+        CHECK(p.translate(mem, va + page).error() == errc::unmapped);
+    }
+}
+
+TEST_CASE("arm64 hostile descriptors: reserved types, illegal blocks, self-references") {
+    ksym_test::arm64_tables t(12, 48);
+    ksym::arm64_paging p;
+    p.root = t.root;
+    const std::uint64_t va = 0xffff800008000000ull;
+    t.map(va, 0x80000000ull, 0);
+    // A block at the top level of 4K/48 (512 GiB) is illegal without LPA2.
+    ksym_test::arm64_tables b(12, 48);
+    b.set(b.root, b.index(va, 3), 0x8000000000ull | 1 | 0x400);
+    auto bm = b.reader();
+    ksym::arm64_paging pb;
+    pb.root = b.root;
+    CHECK(pb.translate(bm, va).error() == errc::corrupt);
+    // A top-level table entry pointing at the root itself: bounded by the depth.
+    t.set(t.root, t.index(va, 3), t.root | 3);
+    auto m = t.reader();
+    auto r = p.translate(m, va);
+    CHECK((r || r.error() == errc::unmapped || r.error() == errc::corrupt));
+    // Type 0b10 is invalid at every level.
+    ksym_test::arm64_tables z(12, 48);
+    z.set(z.root, z.index(va, 3), 0x2000 | 2);
+    auto zm = z.reader();
+    ksym::arm64_paging pz;
+    pz.root = z.root;
+    CHECK(pz.translate(zm, va).error() == ksym::status{errc::unmapped, va});
+    // A bad configuration is the caller's error.
+    ksym::arm64_paging bad;
+    bad.page_shift = 13;
+    CHECK(bad.translate(m, va).error() == errc::invalid_argument);
+}

@@ -42,7 +42,7 @@ int info(const image_args& a) {
         field("osrelease", v.osrelease);
         std::printf("cpus: %zu\n", d.core().cpus());
         std::printf("page_size: %" PRIu64 "\n", v.page_size.value_or(0));
-        std::printf("paging: %u levels, %u-bit VA\n", unsigned{d.paging().levels}, 12u + 9u * d.paging().levels);
+        std::printf("paging: %u levels, %u-bit VA\n", d.levels(), d.va_bits());
         std::printf("kaslr_offset: 0x%" PRIx64 "\n", v.kernel_offset.value_or(0));
         std::printf("phys_base: 0x%" PRIx64 "\n", v.phys_base.value_or(0));
     } else {

@@ -8,7 +8,7 @@
 //
 // IMAGE is an ELF vmlinux (stripped is fine) or a raw arm64/riscv Image. In
 // place of IMAGE --system-map MAP, dump, lookup and info take an ELF crash
-// dump (kdump, QEMU dump-guest-memory) of an x86-64 kernel: its VMCOREINFO
+// dump (kdump, QEMU dump-guest-memory) of an x86-64 or arm64 kernel: its VMCOREINFO
 // says where the table is, and memory is read through its page tables. Bad
 // input prints one line naming the file and the problem and exits 2; a
 // lookup that finds nothing exits 1. One file per command.

@@ -1,9 +1,10 @@
 #pragma once
-// A kernel crash dump (an ELF core: kdump, QEMU, kcore) through the
+// A kernel crash dump (an ELF core: kdump, QEMU, kcore; x86-64 or arm64) through the
 // stages: the dump's own VMCOREINFO locates the arrays and gives the paging
 // facts, kernel memory is read through the page tables, and the table is
 // resolved against SYMBOL(_stext) with no System.map.
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/reader.hpp"
+#include "ksym/paging/arm64.hpp"
 #include "ksym/paging/translating_reader.hpp"
 #include "ksym/paging/x86_64.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
@@ -30,7 +32,8 @@ enum class dump_stage : std::uint8_t { dump, vmcoreinfo, map, paging, kallsyms }
 /// holds the core's segment maps), so give it static or heap storage.
 class crash_dump {
 public:
-    using virtual_reader = translating_reader<elf_core, x86_64_paging>;
+    using x86_64_reader = translating_reader<elf_core, x86_64_paging>;
+    using arm64_reader = translating_reader<elf_core, arm64_paging>;
 
     crash_dump() = default;
     crash_dump(const crash_dump&) = delete;
@@ -49,18 +52,7 @@ public:
         facts_ = parse_vmcoreinfo(core_.vmcoreinfo());
 
         stage_ = dump_stage::paging;
-        if (arch_ != arch_id::x86_64) return {errc::unsupported};
-        if (!facts_.phys_base || !facts_.swapper_pg_dir) return {errc::not_found};
-        paging_.phys_base = facts_.phys_base;
-        paging_.root = x86_64_paging::image_to_physical(*facts_.swapper_pg_dir, *facts_.phys_base);
-        paging_.sme_mask = facts_.sme_mask.value_or(0);
-        if (facts_.kernel_image_size) paging_.image_size = *facts_.kernel_image_size;
-        // 5-level is the running kernel's choice: VMCOREINFO says, else CR4.LA57.
-        paging_.levels = 4;
-        if (facts_.pgtable_l5_enabled) paging_.levels = *facts_.pgtable_l5_enabled ? 5 : 4;
-        else if (core_.cr4() && (*core_.cr4() & (1u << 12))) paging_.levels = 5;
-        reader_.emplace(core_, paging_);
-        ref_ = *reader_;
+        if (status s = setup_paging(); !s) return s;
 
         stage_ = dump_stage::map;
         auto loc = locate_in_vmcoreinfo(core_.vmcoreinfo());
@@ -98,7 +90,14 @@ public:
     [[nodiscard]] arch_id arch() const noexcept { return arch_; }
     [[nodiscard]] const elf_core& core() const noexcept { return core_; }
     [[nodiscard]] const vmcoreinfo_facts& vmcoreinfo() const noexcept { return facts_; }
-    [[nodiscard]] const x86_64_paging& paging() const noexcept { return paging_; }
+    /// The walk rules in use: x86-64 or arm64, by arch().
+    [[nodiscard]] const x86_64_paging& x86_64() const noexcept { return x86_; }
+    [[nodiscard]] const arm64_paging& arm64() const noexcept { return arm_; }
+    /// Paging summary for reports: table levels and virtual-address bits.
+    [[nodiscard]] unsigned levels() const noexcept { return arch_ == arch_id::arm64 ? arm_.levels() : x86_.levels; }
+    [[nodiscard]] unsigned va_bits() const noexcept {
+        return arch_ == arch_id::arm64 ? arm_.va_bits : 12u + 9u * x86_.levels;
+    }
     [[nodiscard]] const kallsyms_location& location() const noexcept { return location_; }
     [[nodiscard]] const kallsyms_format& kallsyms() const noexcept { return kallsyms_; }
     [[nodiscard]] dump_stage failed_stage() const noexcept { return stage_; }
@@ -106,11 +105,46 @@ public:
     [[nodiscard]] reader_ref reader() const noexcept { return ref_; }
     /// The translation of one virtual address (no cache).
     result<translation> translate(std::uint64_t va) {
-        if (!reader_) return status{errc::invalid_argument};
-        return reader_->translate(va);
+        if (x86_reader_) return x86_reader_->translate(va);
+        if (arm_reader_) return arm_reader_->translate(va);
+        return status{errc::invalid_argument};
     }
 
 private:
+    // The page-table facts from VMCOREINFO (and QEMU's CPU note on x86-64).
+    status setup_paging() {
+        const vmcoreinfo_facts& v = facts_;
+        if (arch_ == arch_id::x86_64) {
+            if (!v.phys_base || !v.swapper_pg_dir) return {errc::not_found};
+            x86_.phys_base = v.phys_base;
+            x86_.root = x86_64_paging::image_to_physical(*v.swapper_pg_dir, *v.phys_base);
+            x86_.sme_mask = v.sme_mask.value_or(0);
+            if (v.kernel_image_size) x86_.image_size = *v.kernel_image_size;
+            // 5-level is the running kernel's choice: VMCOREINFO says, else CR4.LA57.
+            x86_.levels = 4;
+            if (v.pgtable_l5_enabled) x86_.levels = *v.pgtable_l5_enabled ? 5 : 4;
+            else if (core_.cr4() && (*core_.cr4() & (1u << 12))) x86_.levels = 5;
+            x86_reader_.emplace(core_, x86_);
+            ref_ = *x86_reader_;
+            return {};
+        }
+        if (arch_ == arch_id::arm64) {
+            if (!v.swapper_pg_dir || !v.kimage_voffset || !v.page_size || !v.va_bits) return {errc::not_found};
+            const std::uint64_t ps = *v.page_size;
+            if (ps != 4096 && ps != 16384 && ps != 65536) return {errc::unsupported};
+            arm_.page_shift = static_cast<std::uint8_t>(std::countr_zero(ps));
+            std::uint64_t va = *v.va_bits;
+            if (ps != 65536 && v.tcr_el1_t1sz) va = 64 - *v.tcr_el1_t1sz;
+            if (va <= arm_.page_shift || va > 52) return {errc::unsupported};
+            arm_.va_bits = static_cast<std::uint8_t>(va);
+            arm_.root = *v.swapper_pg_dir - *v.kimage_voffset;
+            arm_reader_.emplace(core_, arm_);
+            ref_ = *arm_reader_;
+            return {};
+        }
+        return {errc::unsupported};
+    }
+
     static void shift(kallsyms_location& loc, std::uint64_t by) {
         kallsyms_layout& l = loc.layout;
         for (std::uint64_t* a : {&l.num_syms, &l.names, &l.token_table, &l.token_index}) *a += by;
@@ -122,8 +156,10 @@ private:
     elf_core core_;
     arch_id arch_ = arch_id::x86_64;
     vmcoreinfo_facts facts_{};
-    x86_64_paging paging_{};
-    std::optional<virtual_reader> reader_;
+    x86_64_paging x86_{};
+    arm64_paging arm_{};
+    std::optional<x86_64_reader> x86_reader_;
+    std::optional<arm64_reader> arm_reader_;
     reader_ref ref_;
     kallsyms_location location_{};
     kallsyms_format kallsyms_{};
