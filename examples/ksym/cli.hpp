@@ -3,6 +3,7 @@
 // report, opening the image, and the address width.
 
 #include <cerrno>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/pipeline/crash_dump.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
+#include "codecs.hpp"
 
 namespace ksym_cli {
 
@@ -84,7 +86,7 @@ inline bool read_file(const char* path, std::string& out) {
 /// A kernel to read: an image file with its map, or a crash dump.
 struct kernel_source {
     ksym::kernel_image* image = nullptr;
-    ksym::crash_dump* dump = nullptr;
+    ksym::basic_crash_dump<tool_decompressor>* dump = nullptr;
 
     template <class F>
     ksym::status with_table(F&& f) {
@@ -112,7 +114,7 @@ inline int open_image(const image_args& a, ksym::kernel_image& img) {
 }
 
 /// Opens a crash dump: its VMCOREINFO, its page tables, its table.
-inline int open_dump(const image_args& a, ksym::crash_dump& d) {
+inline int open_dump(const image_args& a, ksym::basic_crash_dump<tool_decompressor>& d) {
     std::string map_text;
     if (a.map && !read_file(a.map, map_text)) return fail(a.map, std::strerror(errno));
     const ksym::status s = d.open(a.image, map_text);
@@ -120,7 +122,9 @@ inline int open_dump(const image_args& a, ksym::crash_dump& d) {
     switch (d.failed_stage()) {
     case ksym::dump_stage::dump:
         if (s == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(s.address())));
-        return fail(a.image, "unreadable core file", s);
+        if (s == ksym::status{ksym::errc::unsupported, 0})
+            return fail(a.image, "a flattened makedumpfile stream: reassemble it with makedumpfile -R first");
+        return fail(a.image, "unreadable crash dump", s);
     case ksym::dump_stage::vmcoreinfo: return fail(a.image, "no VMCOREINFO note in the dump", s);
     case ksym::dump_stage::paging:
         return fail(a.image, s == ksym::errc::unsupported ? "page tables of this architecture not supported yet"
@@ -133,10 +137,15 @@ inline int open_dump(const image_args& a, ksym::crash_dump& d) {
     return fail(a.image, "kallsyms table unreadable", s);
 }
 
-/// Whether `path` is an ELF core file (a crash dump) rather than an image.
-inline bool is_core_file(const char* path) {
+/// Whether `path` is a crash dump (an ELF core, a compressed kdump or a
+/// flattened makedumpfile stream) rather than a kernel image.
+inline bool is_dump_file(const char* path) {
     auto f = ksym::file_reader::open(path);
     if (!f) return false;
+    std::array<char, 12> sig{};
+    if (!f->read(0, std::as_writable_bytes(std::span(sig))).ok()) return false;
+    const std::string_view s(sig.data(), sig.size());
+    if (s.substr(0, 8) == "KDUMP   " || s.substr(0, 8) == "DISKDUMP" || s == "makedumpfile") return true;
     auto h = ksym::elf::read_header(*f);
     return h && h->type == ksym::elf::et_core;
 }
@@ -144,8 +153,12 @@ inline bool is_core_file(const char* path) {
 /// Opens whichever kind of kernel `a.image` holds into `src` (static
 /// storage: both kinds are large and pinned). Images need a map.
 inline int open_source(const image_args& a, kernel_source& src) {
-    if (is_core_file(a.image)) {
-        static ksym::crash_dump d;
+    if (auto f = ksym::file_reader::open(a.image); !f) {
+        if (f.error() == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(f.error().address())));
+        return fail(a.image, "unreadable", f.error());
+    }
+    if (is_dump_file(a.image)) {
+        static ksym::basic_crash_dump<tool_decompressor> d;
         src.dump = &d;
         return open_dump(a, d);
     }

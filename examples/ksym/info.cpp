@@ -34,13 +34,15 @@ int info(const image_args& a) {
 
     const ksym::kallsyms_format& f = src.kallsyms();
     if (src.dump) {
-        const ksym::crash_dump& d = *src.dump;
+        const auto& d = *src.dump;
         const ksym::vmcoreinfo_facts& v = d.vmcoreinfo();
-        field("format", "elf-core");
-        field("producer", to_string(d.core().producer()));
+        field("format", to_string(d.format()));
+        if (d.format() == ksym::dump_format::elf) field("producer", to_string(d.core().producer()));
+        else std::printf("kdump: version %u, %u-byte blocks%s\n", d.kdump().header_version(), d.kdump().block_size(),
+                         d.kdump().incomplete() ? ", incomplete" : "");
         field("arch", to_string(d.arch()));
         field("osrelease", v.osrelease);
-        std::printf("cpus: %zu\n", d.core().cpus());
+        std::printf("cpus: %zu\n", d.cpus());
         std::printf("page_size: %" PRIu64 "\n", v.page_size.value_or(0));
         std::printf("paging: %u levels, %u-bit VA\n", d.levels(), d.va_bits());
         std::printf("kaslr_offset: 0x%" PRIx64 "\n", v.kernel_offset.value_or(0));

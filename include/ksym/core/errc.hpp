@@ -18,6 +18,7 @@ enum class errc : std::uint8_t {
     capacity,           ///< a caller-sized fixed buffer is too small
     io_error,           ///< the operating system refused (open, pread, ...)
     unmapped,           ///< a virtual address the page tables do not map (the address is the virtual one)
+    excluded,           ///< memory the dump left out (filtered or missing pages); the address is physical
 };
 
 /// Short, stable English name of an error code ("fault", "corrupt", ...).
@@ -33,6 +34,7 @@ enum class errc : std::uint8_t {
     case errc::capacity: return "capacity exceeded";
     case errc::io_error: return "I/O error";
     case errc::unmapped: return "unmapped";
+    case errc::excluded: return "excluded from the dump";
     }
     return "unknown error";
 }

@@ -46,7 +46,8 @@ enum class core_producer : std::uint8_t {
 ///   VMCOREINFO note exists; p_paddr == -1 (kcore's vmalloc and module
 ///   ranges) is skipped.
 /// - p_vaddr is trusted only from kdump and kcore: QEMU without paging
-///   writes p_vaddr == p_paddr and old QEMU wrote 0 for every segment.
+///   writes p_vaddr == p_paddr and old QEMU wrote 0 for every segment, so a
+///   core whose every p_vaddr is one of those is taken for QEMU's.
 /// - Later PT_LOADs replace the parts of earlier ones they overlap (kdump
 ///   lists kernel text twice).
 /// - Bytes past p_filesz up to p_memsz read as zeros; excluded_reads() says
@@ -142,12 +143,17 @@ private:
     }
 
     status map_loads() {
-        bool any_paddr = vmcoreinfo_len_ != 0;
-        for (std::uint16_t i = 0; i < hdr_.phnum && !any_paddr; ++i) {
+        bool any_paddr = vmcoreinfo_len_ != 0, identity = true;
+        for (std::uint16_t i = 0; i < hdr_.phnum; ++i) {
             auto sg = elf::read_segment(file_, hdr_, i);
             if (!sg) return sg.error();
-            any_paddr = sg->type == elf::pt_load && sg->paddr != 0;
+            if (sg->type != elf::pt_load) continue;
+            any_paddr = any_paddr || sg->paddr != 0;
+            identity = identity && (sg->vaddr == sg->paddr || sg->vaddr == 0);
         }
+        // No kernel maps virtual addresses 1:1 or all at 0: that is QEMU
+        // without paging (on arm64 it writes no "QEMU" note to say so).
+        if (identity && producer_ != core_producer::kcore) producer_ = core_producer::qemu;
         const bool use_vaddr = producer_ == core_producer::kdump || producer_ == core_producer::kcore;
         const std::uint64_t none = hdr_.is64 ? ~std::uint64_t{0} : 0xffffffffu;
         for (std::uint16_t i = 0; i < hdr_.phnum; ++i) {

@@ -4,15 +4,19 @@
 // facts, kernel memory is read through the page tables, and the table is
 // resolved against SYMBOL(_stext) with no System.map.
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "ksym/arch/dispatch.hpp"
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/dump/elf_core.hpp"
+#include "ksym/dump/kdump.hpp"
+#include "ksym/memory/file_reader.hpp"
 #include "ksym/kallsyms/format.hpp"
 #include "ksym/kallsyms/locate.hpp"
 #include "ksym/kallsyms/resolve.hpp"
@@ -28,34 +32,76 @@ namespace ksym {
 /// Which input a crash_dump failure concerns, for messages.
 enum class dump_stage : std::uint8_t { dump, vmcoreinfo, map, paging, kallsyms };
 
-/// A crash dump opened for kallsyms decoding. Pinned in place; large (it
-/// holds the core's segment maps), so give it static or heap storage.
-class crash_dump {
+/// The container a crash dump came in.
+enum class dump_format : std::uint8_t { elf, kdump };
+
+[[nodiscard]] constexpr std::string_view to_string(dump_format f) noexcept {
+    return f == dump_format::elf ? "elf-core" : "kdump-compressed";
+}
+
+/// A crash dump opened for kallsyms decoding: an ELF core, or a compressed
+/// kdump whose pages `D` decompresses (see dump/kdump.hpp). Pinned in
+/// place, and large (segment maps, a page cache): give it static or heap
+/// storage.
+template <Decompressor D = no_decompressor>
+class basic_crash_dump {
 public:
-    using x86_64_reader = translating_reader<elf_core, x86_64_paging>;
-    using arm64_reader = translating_reader<elf_core, arm64_paging>;
+    using x86_64_reader = translating_reader<reader_ref, x86_64_paging>;
+    using arm64_reader = translating_reader<reader_ref, arm64_paging>;
+    /// Pages of compressed-dump cache held in the object.
+    static constexpr std::size_t cached_pages = 16;
 
-    crash_dump() = default;
-    crash_dump(const crash_dump&) = delete;
-    crash_dump& operator=(const crash_dump&) = delete;
+    basic_crash_dump() = default;
+    basic_crash_dump(const basic_crash_dump&) = delete;
+    basic_crash_dump& operator=(const basic_crash_dump&) = delete;
 
-    /// Opens the core at `path`. The arrays come from its VMCOREINFO (6.0+);
+    /// Opens the dump at `path`. The arrays come from its VMCOREINFO (6.0+);
     /// for older kernels pass the System.map text, whose link-time addresses
     /// are shifted by KERNELOFFSET. The map text need not outlive the call.
+    /// A compressed dump's page cache and rank index are allocated here,
+    /// once: open is not a decode or lookup path.
     template <class Path = const char*>
-    status open(Path path, std::string_view system_map = {}) {
+    status open(Path path, std::string_view system_map = {}, D decompressor = {}) {
         stage_ = dump_stage::dump;
-        if (status s = core_.open(path); !s) return s;
-        arch_ = arch_from_elf(core_.header().machine, core_.header().is64, core_.header().order);
+        auto file = file_reader::open(path);
+        if (!file) return file.error();
+        std::array<std::byte, 8> magic{};
+        if (status s = file->read(0, magic); !s) return s;
+        std::string_view vmcoreinfo;
+        if (magic[0] == std::byte{0x7f}) {
+            format_ = dump_format::elf;
+            if (status s = core_.open(std::move(*file)); !s) return s;
+            arch_ = arch_from_elf(core_.header().machine, core_.header().is64, core_.header().order);
+            phys_ = core_;
+            cpus_ = core_.cpus();
+            vmcoreinfo = core_.vmcoreinfo();
+        } else {
+            format_ = dump_format::kdump;
+            if (status s = kdump_.open(std::move(*file), std::move(decompressor)); !s) return s;
+            rank_.assign(kdump_.rank_words(), 0);
+            pages_.assign(kdump_.workspace(cached_pages), std::byte{0});
+            if (status s = kdump_.bind(rank_, pages_); !s) return s;
+            phys_ = kdump_;
+            cpus_ = kdump_.cpus();
+            const auto [at, size] = kdump_.vmcoreinfo_range();
+            if (size > text_.size()) return {errc::capacity, at};
+            const auto n = static_cast<std::size_t>(size);
+            if (status s = kdump_.file().read(at, std::as_writable_bytes(std::span(text_).first(n))); !s) return s;
+            vmcoreinfo = std::string_view(text_.data(), n);
+        }
         stage_ = dump_stage::vmcoreinfo;
-        if (core_.vmcoreinfo().empty()) return {errc::not_found};
-        facts_ = parse_vmcoreinfo(core_.vmcoreinfo());
+        if (vmcoreinfo.empty()) return {errc::not_found};
+        facts_ = parse_vmcoreinfo(vmcoreinfo);
+        if (format_ == dump_format::kdump) {
+            // The kdump header names no machine; the paging keys tell.
+            arch_ = facts_.kimage_voffset ? arch_id::arm64 : facts_.phys_base ? arch_id::x86_64 : arch_id::generic64le;
+        }
 
         stage_ = dump_stage::paging;
         if (status s = setup_paging(); !s) return s;
 
         stage_ = dump_stage::map;
-        auto loc = locate_in_vmcoreinfo(core_.vmcoreinfo());
+        auto loc = locate_in_vmcoreinfo(vmcoreinfo);
         if (!loc && !system_map.empty()) {
             loc = locate_in_system_map(system_map);
             if (loc) shift(*loc, facts_.kernel_offset.value_or(0));
@@ -88,7 +134,12 @@ public:
     }
 
     [[nodiscard]] arch_id arch() const noexcept { return arch_; }
+    [[nodiscard]] dump_format format() const noexcept { return format_; }
+    /// The ELF core (format() == elf) or the compressed dump (kdump).
     [[nodiscard]] const elf_core& core() const noexcept { return core_; }
+    [[nodiscard]] const kdump_file<D>& kdump() const noexcept { return kdump_; }
+    /// CPUs the dump describes (NT_PRSTATUS notes, or the kdump header).
+    [[nodiscard]] std::size_t cpus() const noexcept { return cpus_; }
     [[nodiscard]] const vmcoreinfo_facts& vmcoreinfo() const noexcept { return facts_; }
     /// The walk rules in use: x86-64 or arm64, by arch().
     [[nodiscard]] const x86_64_paging& x86_64() const noexcept { return x86_; }
@@ -124,7 +175,7 @@ private:
             x86_.levels = 4;
             if (v.pgtable_l5_enabled) x86_.levels = *v.pgtable_l5_enabled ? 5 : 4;
             else if (core_.cr4() && (*core_.cr4() & (1u << 12))) x86_.levels = 5;
-            x86_reader_.emplace(core_, x86_);
+            x86_reader_.emplace(phys_, x86_);
             ref_ = *x86_reader_;
             return {};
         }
@@ -138,7 +189,7 @@ private:
             if (va <= arm_.page_shift || va > 52) return {errc::unsupported};
             arm_.va_bits = static_cast<std::uint8_t>(va);
             arm_.root = *v.swapper_pg_dir - *v.kimage_voffset;
-            arm_reader_.emplace(core_, arm_);
+            arm_reader_.emplace(phys_, arm_);
             ref_ = *arm_reader_;
             return {};
         }
@@ -154,6 +205,13 @@ private:
     }
 
     elf_core core_;
+    kdump_file<D> kdump_;
+    std::vector<std::uint64_t> rank_;
+    std::vector<std::byte> pages_;
+    std::array<char, elf_core::vmcoreinfo_capacity> text_{};
+    reader_ref phys_;
+    dump_format format_ = dump_format::elf;
+    std::size_t cpus_ = 0;
     arch_id arch_ = arch_id::x86_64;
     vmcoreinfo_facts facts_{};
     x86_64_paging x86_{};
@@ -165,5 +223,8 @@ private:
     kallsyms_format kallsyms_{};
     dump_stage stage_ = dump_stage::dump;
 };
+
+/// A crash dump whose compressed pages, if any, cannot be decompressed.
+using crash_dump = basic_crash_dump<>;
 
 }  // namespace ksym
