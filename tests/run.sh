@@ -11,9 +11,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The test programs need doctest and Google Benchmark, the fuzz targets clang
-# and its runtime, tests/corpus/fetch.sh the unpackers and llvm (llvm-nm).
+# and its runtime, tests/corpus/fetch.sh the unpackers and llvm (llvm-nm),
+# the tool's compressed-dump support the four codec libraries.
 packages=(cmake make g++ clang libclang-rt-dev doctest-dev libbenchmark-dev pkg-config
-          xz-utils zstd gzip llvm)
+          xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev)
 
 if command -v dpkg-query >/dev/null; then
   missing=()
