@@ -469,6 +469,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
         "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
         "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
         "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
+        "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
         "       ksym nm-type LETTER | ksym st-info BYTE\n";
     // An image without a map: one line saying so (a crash dump would not need one).
     r = run("dump " + img);

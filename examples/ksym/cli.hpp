@@ -41,6 +41,7 @@ inline int usage() {
                  "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
                  "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
                  "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
+                 "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
     return exit_bad_input;
 }
@@ -174,6 +175,8 @@ inline int address_digits(const ksym::kallsyms_format& f) { return 2 * f.word_by
 int dump(const image_args& a);
 int lookup(const image_args& a);
 int info(const image_args& a);
+int translate(const image_args& a);
+int read(const image_args& a, const char* length);
 int nm_type(std::string_view letter);
 int st_info(const char* byte);
 

@@ -4,6 +4,8 @@
 //   ksym lookup IMAGE --system-map MAP SYMBOL   ADDR TYPE NAME+0xOFF/0xSIZE
 //   ksym lookup IMAGE --system-map MAP 0xADDR
 //   ksym info IMAGE --system-map MAP            what was found and how it is encoded
+//   ksym translate VMCORE 0xVADDR               physical address, level, page size
+//   ksym read VMCORE 0xVADDR LEN                kernel memory as a hex dump
 //   ksym nm-type LETTER | ksym st-info BYTE     the translator
 //
 // IMAGE is an ELF vmlinux (stripped is fine) or a raw arm64/riscv Image. In
@@ -28,5 +30,11 @@ int main(int argc, char** argv) {
     if (cmd == "dump" && parse_image_args(argc, argv, 0, a)) return dump(a);
     if (cmd == "lookup" && parse_image_args(argc, argv, 1, a)) return lookup(a);
     if (cmd == "info" && parse_image_args(argc, argv, 0, a)) return info(a);
+    if (cmd == "translate" && parse_image_args(argc, argv, 1, a)) return translate(a);
+    if (cmd == "read" && argc == 5) {
+        a.image = argv[2];
+        a.query = argv[3];
+        return read(a, argv[4]);
+    }
     return usage();
 }
