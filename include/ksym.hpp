@@ -11,6 +11,8 @@
 #include "ksym/core/kernel_version.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/dump/elf_core.hpp"
+#include "ksym/dump/flattened.hpp"
+#include "ksym/dump/kdump.hpp"
 #include "ksym/elf/elf_file.hpp"
 #include "ksym/elf/notes.hpp"
 #include "ksym/elf/relocation.hpp"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The `dumps` test: for every real crash dump tests/dumps/make.sh made, the
-# tool's `ksym dump` of the ELF core and of the compressed kdump must equal,
+# tool's `ksym dump` of the ELF core, of the compressed kdump and of its
+# flattened stream (read in place) must equal,
 # line for line, the built-in part of the guest's own /proc/kallsyms, and
 # `ksym info` must report the paging the guest ran with.
 #
@@ -34,7 +35,7 @@ for c in "${cases[@]}"; do
   fi
   # Built-in symbols: the lines without a [module] tag.
   grep -v $'\t\\[' "$dir/kallsyms" > "$scratch/want"
-  for f in vmcore.elf vmcore.kdump; do
+  for f in vmcore.elf vmcore.kdump vmcore.kdump-flat; do
     if ! "$ksym" dump "$dir/$f" > "$scratch/got" 2> "$scratch/err"; then
       echo "FAIL $c/$f: $(cat "$scratch/err")"
       failed=1

@@ -187,3 +187,62 @@ TEST_CASE("bad cores give typed errors") {
     std::array<std::byte, 1> b{};
     CHECK_FALSE(c.read(0x2fff, b).ok());
 }
+
+#include "ksym/dump/flattened.hpp"
+
+TEST_CASE("a flattened stream reads as the file it encodes: records in any order, gaps as zeros") {
+    auto stream = [](const std::vector<std::pair<std::uint64_t, std::string>>& recs, bool end = true) {
+        std::vector<std::byte> f(4096);
+        const std::string sig = "makedumpfile";
+        for (std::size_t i = 0; i < sig.size(); ++i) f[i] = static_cast<std::byte>(sig[i]);
+        ksym_test::put(f, 16, 1, 8, std::endian::big);
+        ksym_test::put(f, 24, 1, 8, std::endian::big);
+        for (const auto& [off, data] : recs) {
+            const std::size_t at = f.size();
+            ksym_test::put(f, at, off, 8, std::endian::big);
+            ksym_test::put(f, at + 8, data.size(), 8, std::endian::big);
+            for (char c : data) f.push_back(static_cast<std::byte>(c));
+        }
+        if (end) {
+            const std::size_t at = f.size();
+            ksym_test::put(f, at, ~0ull, 8, std::endian::big);
+            ksym_test::put(f, at + 8, 0, 8, std::endian::big);
+        }
+        return f;
+    };
+    temp_core t(stream({{100, "world"}, {0, "hello"}, {5, ", "}}));
+    auto file = ksym::file_reader::open(t.path.c_str());
+    REQUIRE(file);
+    REQUIRE(ksym::flattened_reader::is_flattened(*file));
+    auto n = ksym::flattened_reader::count(*file);
+    REQUIRE(n);
+    CHECK(*n == 3);
+    std::vector<ksym::flat_record> recs(*n);
+    ksym::flattened_reader flat;
+    REQUIRE(flat.open(std::move(*file), recs).ok());
+    CHECK(flat.size() == 105);
+    std::array<char, 105> all{};
+    REQUIRE(flat.read(0, std::as_writable_bytes(std::span(all))).ok());
+    std::string want = "hello, ";
+    want.resize(100, '\0');
+    want += "world";
+    CHECK(std::string(all.data(), all.size()) == want);
+    std::array<std::byte, 2> past{};
+    CHECK(flat.read(104, past) == errc::fault);
+
+    // Overlapping records: reassembly needed.
+    temp_core o(stream({{0, "abcd"}, {2, "xy"}}));
+    auto of = ksym::file_reader::open(o.path.c_str());
+    std::vector<ksym::flat_record> orecs(2);
+    ksym::flattened_reader oflat;
+    CHECK(oflat.open(std::move(*of), orecs).code() == errc::unsupported);
+    // No end marker: truncated. A record longer than the stream: corrupt.
+    temp_core u(stream({{0, "abcd"}}, false));
+    auto uf = ksym::file_reader::open(u.path.c_str());
+    CHECK(ksym::flattened_reader::count(*uf).error().code() == errc::truncated);
+    auto bad = stream({{0, "abcd"}});
+    ksym_test::put(bad, 4096 + 8, 1ull << 40, 8, std::endian::big);
+    temp_core b(bad);
+    auto bf = ksym::file_reader::open(b.path.c_str());
+    CHECK(ksym::flattened_reader::count(*bf).error() == ksym::status{errc::corrupt, 4096});
+}

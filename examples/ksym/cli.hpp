@@ -123,8 +123,8 @@ inline int open_dump(const image_args& a, ksym::basic_crash_dump<tool_decompress
     switch (d.failed_stage()) {
     case ksym::dump_stage::dump:
         if (s == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(s.address())));
-        if (s == ksym::status{ksym::errc::unsupported, 0})
-            return fail(a.image, "a flattened makedumpfile stream: reassemble it with makedumpfile -R first");
+        if (s.code() == ksym::errc::unsupported && d.format() == ksym::dump_format::flattened)
+            return fail(a.image, "a flattened stream with overlapping records: reassemble it with makedumpfile -R", s);
         return fail(a.image, "unreadable crash dump", s);
     case ksym::dump_stage::vmcoreinfo: return fail(a.image, "no VMCOREINFO note in the dump", s);
     case ksym::dump_stage::paging:

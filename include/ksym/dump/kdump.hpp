@@ -52,8 +52,9 @@ struct no_decompressor {
 /// nothing allocates. Pinned in place.
 ///
 /// Only the 64-bit header layouts are read (either byte order); 32-bit
-/// dumps give `unsupported`. The makedumpfile "flattened" stream gives
-/// `unsupported` at 0: reassemble it with `makedumpfile -R`.
+/// dumps give `unsupported`. A makedumpfile "flattened" stream is read
+/// through a flattened_reader (dump/flattened.hpp); given directly it is
+/// `unsupported` at 0.
 template <Decompressor D = no_decompressor>
 class kdump_file {
 public:
@@ -69,9 +70,17 @@ public:
     /// Reads the headers of an open file. Then call bind() with storage.
     status open(file_reader&& file, D decompressor = {}) {
         file_ = std::move(file);
+        return open(reader_ref(file_), file_.size(), std::move(decompressor));
+    }
+
+    /// The same over any reader of the file's bytes (by offset) of `size`
+    /// bytes, such as a flattened_reader. The reader must outlive this object.
+    status open(reader_ref in, std::uint64_t size, D decompressor = {}) {
+        in_ = in;
+        size_ = size;
         dec_ = std::move(decompressor);
         std::array<std::byte, 512> h{};
-        if (status s = file_.read(0, std::span(h)); !s) return s;
+        if (status s = in_.read(0, std::span(h)); !s) return s;
         const std::string_view sig(reinterpret_cast<const char*>(h.data()), 12);
         if (sig == "makedumpfile") return {errc::unsupported, 0};  // flattened: makedumpfile -R
         if (sig.substr(0, 8) != "KDUMP   " && sig.substr(0, 8) != "DISKDUMP") return {errc::corrupt, 0};
@@ -94,7 +103,7 @@ public:
         if (sub_blocks == 0 || bitmap_blocks == 0 || bitmap_blocks % 2 != 0) return {errc::corrupt, 432};
 
         std::array<std::byte, 104> sub{};
-        if (status s = file_.read(block_, std::span(sub)); !s) return s;
+        if (status s = in_.read(block_, std::span(sub)); !s) return s;
         auto u64 = [&](std::size_t at) { return load<std::uint64_t>(sub.data() + at, order_); };
         if (version_ >= 3) {
             vmcoreinfo_ = {u64(32), u64(40)};
@@ -105,7 +114,7 @@ public:
         if (max_pfn_ == 0 || max_pfn_ > bitmap_bytes * 8) return {errc::corrupt, 440};
         bitmap2_ = (1 + sub_blocks + bitmap_blocks / 2) * block_;
         descs_ = (1 + sub_blocks + bitmap_blocks) * block_;
-        if (bitmap2_ > file_.size() || descs_ > file_.size()) return {errc::truncated, bitmap2_};
+        if (bitmap2_ > size_ || descs_ > size_) return {errc::truncated, bitmap2_};
         return {};
     }
 
@@ -130,7 +139,7 @@ public:
             rank_[c] = count;
             const std::uint64_t from = c * 512, bytes = std::min<std::uint64_t>(512, (max_pfn_ + 7) / 8 - std::min<std::uint64_t>(from, (max_pfn_ + 7) / 8));
             if (bytes == 0) continue;
-            if (status s = file_.read(bitmap2_ + from, std::span(chunk).first(bytes)); !s) return s;
+            if (status s = in_.read(bitmap2_ + from, std::span(chunk).first(bytes)); !s) return s;
             for (std::size_t k = 0; k < bytes; ++k) count += static_cast<unsigned>(std::popcount(static_cast<unsigned>(chunk[k])));
         }
         rank_.back() = count;
@@ -166,12 +175,13 @@ public:
     [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> vmcoreinfo_range() const noexcept { return vmcoreinfo_; }
     /// Where the ELF note blob (PRSTATUS, VMCOREINFO) lies (header version 4+).
     [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> notes_range() const noexcept { return notes_; }
-    [[nodiscard]] file_reader& file() noexcept { return file_; }
+    /// The file's bytes, by offset.
+    [[nodiscard]] reader_ref file() const noexcept { return in_; }
 
 private:
     bool dumped(std::uint64_t pfn, std::byte& byte) {
         std::array<std::byte, 1> b{};
-        if (!file_.read(bitmap2_ + pfn / 8, b).ok()) return false;
+        if (!in_.read(bitmap2_ + pfn / 8, b).ok()) return false;
         byte = b[0];
         return (static_cast<unsigned>(b[0]) >> (pfn % 8)) & 1u;
     }
@@ -183,7 +193,7 @@ private:
         std::array<std::byte, 512> chunk{};
         const std::size_t whole = static_cast<std::size_t>((pfn % 4096) / 8);
         if (whole > 0) {
-            if (status s = file_.read(bitmap2_ + c * 512, std::span(chunk).first(whole)); !s) return s;
+            if (status s = in_.read(bitmap2_ + c * 512, std::span(chunk).first(whole)); !s) return s;
             for (std::size_t k = 0; k < whole; ++k) r += static_cast<unsigned>(std::popcount(static_cast<unsigned>(chunk[k])));
         }
         return r;
@@ -200,7 +210,7 @@ private:
         if (!r) return r.error();
         const std::uint64_t bits_before = static_cast<unsigned>(std::popcount(static_cast<unsigned>(bits) & ((1u << (pfn % 8)) - 1)));
         std::array<std::byte, 24> d{};
-        if (status s = file_.read(descs_ + (*r + bits_before) * 24, std::span(d)); !s) return s;
+        if (status s = in_.read(descs_ + (*r + bits_before) * 24, std::span(d)); !s) return s;
         const auto offset = load<std::uint64_t>(d.data(), order_);
         const auto size = load<std::uint32_t>(d.data() + 8, order_);
         const auto flags = load<std::uint32_t>(d.data() + 12, order_);
@@ -213,10 +223,10 @@ private:
                                                    : kdump_codec::none;
         if (codec == kdump_codec::none) {
             if (size != block_) return status{errc::corrupt, descs_ + (*r + bits_before) * 24};
-            if (status s = file_.read(offset, page); !s) return s;
+            if (status s = in_.read(offset, page); !s) return s;
         } else {
             if (size == 0 || size > block_) return status{errc::corrupt, descs_ + (*r + bits_before) * 24};
-            if (status s = file_.read(offset, input_.first(size)); !s) return s;
+            if (status s = in_.read(offset, input_.first(size)); !s) return s;
             if (status s = dec_(codec, input_.first(size), page); !s) return status{s.code(), addr};
         }
         tags_[slot] = pfn;
@@ -224,6 +234,8 @@ private:
     }
 
     file_reader file_{-1, 0, 0, 0};
+    reader_ref in_{};
+    std::uint64_t size_ = 0;
     D dec_{};
     std::endian order_ = std::endian::little;
     std::uint32_t block_ = 0;

@@ -15,6 +15,7 @@
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/dump/elf_core.hpp"
+#include "ksym/dump/flattened.hpp"
 #include "ksym/dump/kdump.hpp"
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/kallsyms/format.hpp"
@@ -33,10 +34,19 @@ namespace ksym {
 enum class dump_stage : std::uint8_t { dump, vmcoreinfo, map, paging, kallsyms };
 
 /// The container a crash dump came in.
-enum class dump_format : std::uint8_t { elf, kdump };
+enum class dump_format : std::uint8_t {
+    elf,        ///< an ELF core
+    kdump,      ///< a compressed kdump file
+    flattened,  ///< a compressed kdump as a makedumpfile flattened stream
+};
 
 [[nodiscard]] constexpr std::string_view to_string(dump_format f) noexcept {
-    return f == dump_format::elf ? "elf-core" : "kdump-compressed";
+    switch (f) {
+    case dump_format::elf: return "elf-core";
+    case dump_format::kdump: return "kdump-compressed";
+    case dump_format::flattened: return "kdump-flattened";
+    }
+    return "?";
 }
 
 /// A crash dump opened for kallsyms decoding: an ELF core, or a compressed
@@ -77,7 +87,17 @@ public:
             vmcoreinfo = core_.vmcoreinfo();
         } else {
             format_ = dump_format::kdump;
-            if (status s = kdump_.open(std::move(*file), std::move(decompressor)); !s) return s;
+            if (flattened_reader::is_flattened(*file)) {
+                // Read in place through an index of its records.
+                format_ = dump_format::flattened;
+                auto n = flattened_reader::count(*file);
+                if (!n) return n.error();
+                records_.assign(*n, flat_record{});
+                if (status s = flat_.open(std::move(*file), records_); !s) return s;
+                if (status s = kdump_.open(flat_, flat_.size(), std::move(decompressor)); !s) return s;
+            } else if (status s = kdump_.open(std::move(*file), std::move(decompressor)); !s) {
+                return s;
+            }
             rank_.assign(kdump_.rank_words(), 0);
             pages_.assign(kdump_.workspace(cached_pages), std::byte{0});
             if (status s = kdump_.bind(rank_, pages_); !s) return s;
@@ -92,7 +112,7 @@ public:
         stage_ = dump_stage::vmcoreinfo;
         if (vmcoreinfo.empty()) return {errc::not_found};
         facts_ = parse_vmcoreinfo(vmcoreinfo);
-        if (format_ == dump_format::kdump) {
+        if (format_ != dump_format::elf) {
             // The kdump header names no machine; the paging keys tell.
             arch_ = facts_.kimage_voffset ? arch_id::arm64 : facts_.phys_base ? arch_id::x86_64 : arch_id::generic64le;
         }
@@ -135,7 +155,7 @@ public:
 
     [[nodiscard]] arch_id arch() const noexcept { return arch_; }
     [[nodiscard]] dump_format format() const noexcept { return format_; }
-    /// The ELF core (format() == elf) or the compressed dump (kdump).
+    /// The ELF core (format() == elf) or the compressed dump (the others).
     [[nodiscard]] const elf_core& core() const noexcept { return core_; }
     [[nodiscard]] const kdump_file<D>& kdump() const noexcept { return kdump_; }
     /// CPUs the dump describes (NT_PRSTATUS notes, or the kdump header).
@@ -206,6 +226,8 @@ private:
 
     elf_core core_;
     kdump_file<D> kdump_;
+    flattened_reader flat_;
+    std::vector<flat_record> records_;
     std::vector<std::uint64_t> rank_;
     std::vector<std::byte> pages_;
     std::array<char, elf_core::vmcoreinfo_capacity> text_{};
