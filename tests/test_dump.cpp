@@ -111,7 +111,10 @@ TEST_CASE("a QEMU core: VMCOREINFO, CPUs, CR3/CR4, physical view only, later seg
     ksym_test::put(qemu_state, 8 + 18 * 8 + 10 * 24 + 24, 0x1c0a000, 8, std::endian::little);
     ksym_test::put(qemu_state, 8 + 18 * 8 + 10 * 24 + 32, 0x3506f0, 8, std::endian::little);  // LA57 (bit 12) off
     const std::string vmci = "OSRELEASE=6.1.0-37-amd64\nSYMBOL(_stext)=ffffffff81000000\n";
-    const auto f = core_file({{"CORE", 1, std::vector<std::byte>(336)},
+    std::vector<std::byte> prstatus(336);
+    ksym_test::put(prstatus, 32, 4242, 4, std::endian::little);  // pr_pid
+    ksym_test::put(prstatus, 112, 0xdeadbeef, 8, std::endian::little);  // pr_reg[0] (r15)
+    const auto f = core_file({{"CORE", 1, prstatus},
                               {"CORE", 1, std::vector<std::byte>(336)},
                               {"QEMU", 0, qemu_state},
                               {"VMCOREINFO", 0, bytes(vmci)}},
@@ -124,6 +127,13 @@ TEST_CASE("a QEMU core: VMCOREINFO, CPUs, CR3/CR4, physical view only, later seg
     CHECK(c.producer() == ksym::core_producer::qemu);
     CHECK(c.vmcoreinfo() == vmci);
     CHECK(c.cpus() == 2);
+    REQUIRE(c.cpu_states().size() == 2);
+    CHECK(c.cpu_states()[0].pid == 4242);
+    CHECK(c.cpu_states()[1].pid == 0);
+    CHECK(c.cpu_states()[0].regs_size == 336 - 112);
+    std::array<std::byte, 8> r15{};
+    REQUIRE(c.file().read(c.cpu_states()[0].regs_offset, r15).ok());
+    CHECK(ksym::load<std::uint64_t>(r15.data(), std::endian::little) == 0xdeadbeef);
     CHECK(c.cr3() == 0x1c0a000u);
     CHECK(c.cr4() == 0x3506f0u);
     CHECK(at(c, 0x0fff) == std::byte{1});

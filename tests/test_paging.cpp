@@ -187,6 +187,14 @@ TEST_CASE("arm64 walks: every granule and VA size, blocks, LPA and LPA2 address 
         CHECK(p.translate(mem, va + 0x18).value() == translation{pa + 0x18, page, 0, false});
         // The same address with a tag in the top byte (TBI; bit 55 picks the half).
         CHECK(p.translate(mem, (va & 0x00ffffffffffffffull) | 0x3a00000000000000ull).value().physical == pa);
+        // And with a pointer-authentication signature in the bits above the VA.
+        if (m.va_bits < 52) {
+            auto signed_p = p;
+            signed_p.pac_mask = 0x00ff000000000000ull & ~(~std::uint64_t{0} << 55) & (~std::uint64_t{0} << m.va_bits);
+            const std::uint64_t signed_va = va & ~(signed_p.pac_mask & 0x0005000000000000ull);
+            CHECK(signed_p.translate(mem, signed_va).value().physical == pa);
+            CHECK(p.translate(mem, signed_va).error() == errc::unmapped);
+        }
         // A block one level up.
         const std::uint64_t block = std::uint64_t{1} << (m.page_shift + (m.page_shift - 3));
         const std::uint64_t bva = base + 7 * block;

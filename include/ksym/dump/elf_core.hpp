@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -40,6 +41,13 @@ enum class core_producer : std::uint8_t {
     return "?";
 }
 
+/// One CPU's NT_PRSTATUS: the task it ran and its saved registers.
+struct cpu_status {
+    std::uint32_t pid = 0;
+    std::uint64_t regs_offset = 0;  ///< file offset of pr_reg
+    std::uint64_t regs_size = 0;    ///< bytes from pr_reg to the note's end (registers, then pr_fpvalid)
+};
+
 /// A kernel core file. Pinned in place (its maps refer to its file reader).
 /// Rules for the two views follow drgn's, which real dumps forced:
 /// - p_paddr is trusted when any PT_LOAD has a non-zero p_paddr or a
@@ -57,6 +65,8 @@ public:
     static constexpr std::size_t max_segments = 512;
     /// Bytes of VMCOREINFO kept: the kernel's note is at most a page.
     static constexpr std::size_t vmcoreinfo_capacity = 16384;
+    /// CPUs whose NT_PRSTATUS is kept (all are counted).
+    static constexpr std::size_t max_cpus = 64;
 
     elf_core() = default;
     elf_core(const elf_core&) = delete;
@@ -93,6 +103,11 @@ public:
     [[nodiscard]] std::string_view vmcoreinfo() const noexcept { return {vmcoreinfo_.data(), vmcoreinfo_len_}; }
     /// NT_PRSTATUS notes: one per CPU.
     [[nodiscard]] std::size_t cpus() const noexcept { return cpus_; }
+    /// The first max_cpus CPUs' NT_PRSTATUS: the task's pid and where the
+    /// raw register block (elf_gregset_t, the target's layout) lies in the file.
+    [[nodiscard]] std::span<const cpu_status> cpu_states() const noexcept {
+        return std::span(cpu_states_).first(std::min(cpus_, max_cpus));
+    }
     /// CR3 and CR4 of the first CPU, from QEMU's x86-64 CPU note.
     [[nodiscard]] std::optional<std::uint64_t> cr3() const noexcept { return cr3_; }
     [[nodiscard]] std::optional<std::uint64_t> cr4() const noexcept { return cr4_; }
@@ -116,7 +131,20 @@ private:
                     vmcoreinfo_len_ = inner ? len : 0;
                     return inner.ok();
                 }
-                if (n.name() == "CORE" && n.type == elf::nt_prstatus) ++cpus_;
+                if (n.name() == "CORE" && n.type == elf::nt_prstatus) {
+                    // elf_prstatus: siginfo (12), cursig (2+2), sigpend and
+                    // sighold (words), pid, ppid, pgrp, sid, four timevals
+                    // (two words each), then the registers.
+                    const std::uint64_t word = hdr_.is64 ? 8 : 4;
+                    const std::uint64_t pid_at = 16 + 2 * word, regs_at = pid_at + 16 + 8 * word;
+                    if (cpus_ < max_cpus && n.desc_size > regs_at) {
+                        std::array<std::byte, 4> pid{};
+                        if (!(inner = file_.read(n.desc_offset + pid_at, pid))) return false;
+                        cpu_states_[cpus_] = {load<std::uint32_t>(pid.data(), hdr_.order), n.desc_offset + regs_at,
+                                              n.desc_size - regs_at};
+                    }
+                    ++cpus_;
+                }
                 if (n.name() == "CORE" && n.type == elf::nt_taskstruct) kcore = true;
                 if (n.name() == "QEMU") {
                     qemu = true;
@@ -193,6 +221,7 @@ private:
     std::array<char, vmcoreinfo_capacity> vmcoreinfo_{};
     std::size_t vmcoreinfo_len_ = 0;
     std::size_t cpus_ = 0;
+    std::array<cpu_status, max_cpus> cpu_states_{};
     std::optional<std::uint64_t> cr3_, cr4_;
 };
 

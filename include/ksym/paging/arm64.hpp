@@ -26,6 +26,9 @@ struct arm64_paging {
     std::uint8_t va_bits = 48;
     /// Physical address of swapper_pg_dir (its address minus kimage_voffset).
     std::uint64_t root = 0;
+    /// NUMBER(KERNELPACMASK): the bits pointer authentication signs into a
+    /// pointer; cleaned off (set, for kernel addresses) before the walk.
+    std::uint64_t pac_mask = 0;
 
     [[nodiscard]] constexpr unsigned bits_per_level() const noexcept { return page_shift - 3u; }
     /// ceil((va_bits - page_shift) / bits_per_level)
@@ -60,8 +63,10 @@ struct arm64_paging {
     constexpr result<translation> translate(P& phys, std::uint64_t va) const {
         if ((page_shift != 12 && page_shift != 14 && page_shift != 16) || va_bits <= page_shift || va_bits > 52)
             return status{errc::invalid_argument};
-        // Top-byte ignore: bit 55 says which half, whatever the tag.
-        va = (va & (std::uint64_t{1} << 55)) ? va | 0xff00000000000000ull : va & 0x00ffffffffffffffull;
+        // Top-byte ignore and PAC: bit 55 says which half, whatever the tag
+        // and signature bits above the VA hold.
+        const std::uint64_t high = 0xff00000000000000ull | pac_mask;
+        va = (va & (std::uint64_t{1} << 55)) ? va | high : va & ~high;
         if ((va >> va_bits) != (~std::uint64_t{0} >> va_bits)) return status{errc::unmapped, va};  // not TTBR1
         std::uint64_t table = root;
         for (unsigned level = levels(); level-- > 0;) {

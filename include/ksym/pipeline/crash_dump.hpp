@@ -209,6 +209,7 @@ private:
             if (va <= arm_.page_shift || va > 52) return {errc::unsupported};
             arm_.va_bits = static_cast<std::uint8_t>(va);
             arm_.root = *v.swapper_pg_dir - *v.kimage_voffset;
+            arm_.pac_mask = v.kernel_pac_mask.value_or(0);
             arm_reader_.emplace(phys_, arm_);
             ref_ = *arm_reader_;
             return {};
