@@ -56,17 +56,20 @@ private:
     constexpr result<std::uint64_t> physical(std::uint64_t va) {
         const std::uint64_t vpn = va / page;
         entry& e = cache_[vpn & (CacheEntries - 1)];
-        if (e.valid && e.vpn == vpn) return e.ppn * page + (va & (page - 1));
+        if (e.valid && e.vpn == vpn) return e.base + (va & (page - 1));
         ++walks_;
+        // The translation of the page's first byte is kept whole, not as a
+        // frame number: a hostile mapping need not be page-aligned, and the
+        // cache must answer exactly as the walker does.
         auto t = walker_.translate(*phys_, va & ~(page - 1));
         if (!t) return t.error().code() == errc::unmapped ? status{errc::unmapped, va} : t.error();
-        e = {vpn, t->physical / page, true};
+        e = {vpn, t->physical, true};
         return t->physical + (va & (page - 1));
     }
 
     struct entry {
         std::uint64_t vpn = 0;
-        std::uint64_t ppn = 0;
+        std::uint64_t base = 0;  // physical address of the page's first byte
         bool valid = false;
     };
     P* phys_;
