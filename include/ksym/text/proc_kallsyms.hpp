@@ -1,0 +1,284 @@
+#pragma once
+// /proc/kallsyms text, read in place: the kernel's own listing of its
+// symbols and its modules' (kernel/kallsyms.c s_show), parsed zero-copy over
+// the caller's buffer and indexed by address and by name in storage the
+// caller lends.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "ksym/core/errc.hpp"
+#include "ksym/core/result.hpp"
+#include "ksym/symbols/symbol.hpp"
+#include "ksym/text/nm_text.hpp"
+
+namespace ksym {
+
+/// One line of /proc/kallsyms: "ADDR T name" or "ADDR t name\t[module]",
+/// the address in exactly 8 or 16 hex digits (the kernel prints %px).
+/// Views point into the text.
+struct kallsyms_line {
+    std::uint64_t address = 0;
+    char type = '?';
+    std::string_view name;
+    std::string_view module;  ///< empty for the kernel image
+    std::uint8_t digits = 0;  ///< 8 or 16
+};
+
+/// Parses one line (no newline; a trailing CR is tolerated). Anything the
+/// kernel does not print gives nullopt: names are 1..511 bytes without
+/// blanks or NULs, the type one letter or symbol character.
+[[nodiscard]] constexpr std::optional<kallsyms_line> parse_kallsyms_line(std::string_view line) noexcept {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    kallsyms_line l;
+    const std::size_t sp = line.find(' ');
+    if (sp != 8 && sp != 16) return std::nullopt;
+    const auto addr = parse_hex(line.substr(0, sp));
+    if (!addr || line.size() < sp + 4 || line[sp + 2] != ' ') return std::nullopt;
+    l.address = *addr;
+    l.digits = static_cast<std::uint8_t>(sp);
+    l.type = line[sp + 1];
+    if (l.type <= ' ' || l.type > '~') return std::nullopt;
+    std::string_view rest = line.substr(sp + 3);
+    const std::size_t tab = rest.find('\t');
+    l.name = rest.substr(0, tab);
+    if (tab != std::string_view::npos) {
+        const std::string_view tag = rest.substr(tab + 1);
+        if (tag.size() < 3 || tag.front() != '[' || tag.back() != ']') return std::nullopt;
+        l.module = tag.substr(1, tag.size() - 2);
+        if (l.module.find_first_of(" \t[]") != std::string_view::npos) return std::nullopt;
+    }
+    if (l.name.empty() || l.name.size() >= name_buffer_size) return std::nullopt;
+    for (const char c : l.name)
+        if (c == ' ' || c == '\0' || c == '\t') return std::nullopt;
+    return l;
+}
+
+/// A whole /proc/kallsyms text: checked once, then looked up through an
+/// index in lent storage. The text must outlive this object. Nothing
+/// allocates. Lookups are const and may run concurrently.
+class proc_kallsyms {
+public:
+    /// Checks every line. A malformed one gives `corrupt` at its byte
+    /// offset; mixed address widths likewise. An empty text gives `not_found`.
+    constexpr status open(std::string_view text) {
+        text_ = text;
+        lines_ = 0;
+        hidden_ = true;
+        words_ = {};
+        std::uint8_t digits = 0;
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t end = text.find('\n', pos);
+            if (end == std::string_view::npos) end = text.size();
+            if (end > pos) {
+                auto l = parse_kallsyms_line(text.substr(pos, end - pos));
+                if (!l || (digits != 0 && l->digits != digits)) return {errc::corrupt, pos};
+                digits = l->digits;
+                if (l->address != 0) hidden_ = false;
+                if (pos > 0xffffffffu) return {errc::unsupported, pos};
+                ++lines_;
+            }
+            pos = end + 1;
+        }
+        digits_ = digits;
+        if (lines_ == 0) return {errc::not_found};
+        return {};
+    }
+
+    /// Lines (symbols) in the text.
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return lines_; }
+    /// True when every address is 0: kptr_restrict hid them from this
+    /// reader. Address lookups then find nothing and name lookups refuse.
+    [[nodiscard]] constexpr bool addresses_hidden() const noexcept { return hidden_; }
+    /// Hex digits of an address: 16 on 64-bit kernels, 8 on 32-bit ones.
+    [[nodiscard]] constexpr unsigned address_digits() const noexcept { return digits_; }
+
+    /// 64-bit words build() needs: three per symbol.
+    [[nodiscard]] constexpr std::size_t index_words() const noexcept { return 3 * lines_; }
+
+    /// Builds the address and name indexes in `storage` (index_words()).
+    constexpr status build(std::span<std::uint64_t> storage) {
+        if (storage.size() < index_words()) return {errc::capacity};
+        by_addr_ = storage.first(2 * lines_);
+        by_name_ = storage.subspan(2 * lines_, lines_);
+        std::size_t k = 0;
+        for_each_line([&](std::size_t off, const kallsyms_line& l) {
+            by_addr_[2 * k] = l.address;
+            by_addr_[2 * k + 1] = off;
+            by_name_[k] = name_key(off + digits_ + 3, l.name.size());
+            ++k;
+        });
+        // Address order (line order among equals): pairs sorted in place
+        // through an index-free merge of the two interleaved words.
+        sort_pairs(by_addr_);
+        std::sort(by_name_.begin(), by_name_.end(), [&](std::uint64_t a, std::uint64_t b) {
+            const std::string_view na = key_name(a), nb = key_name(b);
+            return na != nb ? na < nb : a < b;
+        });
+        words_ = storage.first(index_words());
+        return {};
+    }
+
+    /// The symbol named `name`: the kernel image's before any module's, then
+    /// in listing order. "module:name" looks in that module only. `index`
+    /// in the answer is the line number.
+    [[nodiscard]] constexpr result<symbol> find_by_name(std::string_view name) const {
+        if (words_.empty()) return status{errc::invalid_argument};
+        if (hidden_) return status{errc::unsupported};
+        std::string_view module;
+        if (const std::size_t colon = name.find(':'); colon != std::string_view::npos && find_exact(name).empty()) {
+            module = name.substr(0, colon);
+            name = name.substr(colon + 1);
+        }
+        for (const std::uint64_t key : find_exact(name)) {
+            const kallsyms_line l = line_at(key_line(key));
+            if (module.empty() || l.module == module) return symbol_at(key_line(key), l);
+        }
+        return status{errc::not_found};
+    }
+
+    /// Calls `visit(const symbol&)` for every symbol named `name`, kernel first.
+    template <class Visit>
+    constexpr status for_each_named(std::string_view name, Visit&& visit) const {
+        if (words_.empty()) return {errc::invalid_argument};
+        for (const std::uint64_t key : find_exact(name)) {
+            auto s = symbol_at(key_line(key), line_at(key_line(key)));
+            if (!s) return s.error();
+            visit(*s);
+        }
+        return {};
+    }
+
+    /// The symbol containing `addr`: the last at or below it (the first
+    /// listed among several at one address), its size the gap to the next
+    /// higher address in the same module, as drgn computes it.
+    [[nodiscard]] constexpr result<address_match> find_by_address(std::uint64_t addr) const {
+        if (words_.empty()) return status{errc::invalid_argument};
+        if (hidden_) return status{errc::not_found};
+        const std::size_t n = lines_;
+        std::size_t lo = 0, hi = n;  // first entry above addr
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (by_addr_[2 * mid] <= addr) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) return status{errc::not_found};
+        std::size_t j = lo - 1;
+        while (j > 0 && by_addr_[2 * (j - 1)] == by_addr_[2 * j]) --j;
+        auto s = symbol_at(by_addr_[2 * j + 1], line_at(by_addr_[2 * j + 1]));
+        if (!s) return s.error();
+        return address_match{*s, addr - s->address};
+    }
+
+    /// Calls `visit(const kallsyms_line&)` for every line in listing order.
+    template <class Visit>
+    constexpr void for_each(Visit&& visit) const {
+        for_each_line([&](std::size_t, const kallsyms_line& l) { visit(l); });
+    }
+
+private:
+    template <class F>
+    constexpr void for_each_line(F&& f) const {
+        std::size_t pos = 0;
+        while (pos < text_.size()) {
+            std::size_t end = text_.find('\n', pos);
+            if (end == std::string_view::npos) end = text_.size();
+            if (end > pos) f(pos, *parse_kallsyms_line(text_.substr(pos, end - pos)));
+            pos = end + 1;
+        }
+    }
+
+    // The line at byte offset `off` (checked by open()).
+    constexpr kallsyms_line line_at(std::uint64_t off) const {
+        const auto o = static_cast<std::size_t>(off);
+        std::size_t end = text_.find('\n', o);
+        if (end == std::string_view::npos) end = text_.size();
+        return *parse_kallsyms_line(text_.substr(o, end - o));
+    }
+
+    // A name-index entry: the name's byte offset (high 48 bits) and length.
+    static constexpr std::uint64_t name_key(std::uint64_t name_off, std::size_t len) noexcept {
+        return (name_off << 16) | len;
+    }
+    constexpr std::string_view key_name(std::uint64_t key) const noexcept {
+        return text_.substr(static_cast<std::size_t>(key >> 16), static_cast<std::size_t>(key & 0xffff));
+    }
+    constexpr std::uint64_t key_line(std::uint64_t key) const noexcept { return (key >> 16) - digits_ - 3; }
+
+    // The name index's run of `name`, in listing order.
+    constexpr std::span<const std::uint64_t> find_exact(std::string_view name) const {
+        const auto* first = std::lower_bound(by_name_.data(), by_name_.data() + lines_, name,
+                                             [&](std::uint64_t key, std::string_view v) { return key_name(key) < v; });
+        const auto* last = first;
+        while (last != by_name_.data() + lines_ && key_name(*last) == name) ++last;
+        return {first, static_cast<std::size_t>(last - first)};
+    }
+
+    // The symbol for a line, with its size from the address index.
+    constexpr result<symbol> symbol_at(std::uint64_t off, const kallsyms_line& l) const {
+        symbol s;
+        s.address = l.address;
+        s.type = l.type;
+        s.name = l.name;
+        s.module = l.module;
+        // Its place in address order, then the next higher address of the same module.
+        std::size_t lo = 0, hi = lines_;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            const bool before = by_addr_[2 * mid] < l.address ||
+                                (by_addr_[2 * mid] == l.address && by_addr_[2 * mid + 1] < off);
+            if (before) lo = mid + 1;
+            else hi = mid;
+        }
+        s.index = static_cast<std::uint32_t>(lo);
+        for (std::size_t j = lo + 1; j < lines_; ++j) {
+            if (by_addr_[2 * j] <= l.address) continue;
+            if (line_at(by_addr_[2 * j + 1]).module != l.module) continue;
+            s.size = by_addr_[2 * j] - l.address;
+            break;
+        }
+        return s;
+    }
+
+    // Sorts (address, offset) pairs held as consecutive words, by address
+    // then offset: an in-place heap sort, so nothing allocates.
+    static constexpr void sort_pairs(std::span<std::uint64_t> w) {
+        const std::size_t n = w.size() / 2;
+        auto less = [&](std::size_t a, std::size_t b) {
+            return w[2 * a] != w[2 * b] ? w[2 * a] < w[2 * b] : w[2 * a + 1] < w[2 * b + 1];
+        };
+        auto swap = [&](std::size_t a, std::size_t b) {
+            std::swap(w[2 * a], w[2 * b]);
+            std::swap(w[2 * a + 1], w[2 * b + 1]);
+        };
+        auto sift = [&](std::size_t root, std::size_t end) {
+            while (2 * root + 1 < end) {
+                std::size_t child = 2 * root + 1;
+                if (child + 1 < end && less(child, child + 1)) ++child;
+                if (!less(root, child)) return;
+                swap(root, child);
+                root = child;
+            }
+        };
+        for (std::size_t i = n / 2; i-- > 0;) sift(i, n);
+        for (std::size_t end = n; end-- > 1;) {
+            swap(0, end);
+            sift(0, end);
+        }
+    }
+
+    std::string_view text_;
+    std::size_t lines_ = 0;
+    bool hidden_ = true;
+    unsigned digits_ = 0;
+    std::span<std::uint64_t> by_addr_{};
+    std::span<std::uint64_t> by_name_{};
+    std::span<std::uint64_t> words_{};
+};
+
+}  // namespace ksym
