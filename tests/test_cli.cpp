@@ -466,7 +466,9 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
     // Usage errors: the usage text, nothing on stdout. `demo` is an example
     // program now, not a command.
     const std::string usage =
-        "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
+        "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
+        "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
+        "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
         "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
         "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"

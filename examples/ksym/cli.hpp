@@ -38,7 +38,9 @@ struct image_args {
 
 inline int usage() {
     std::fprintf(stderr,
-                 "usage: ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
+                 "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
+                 "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
+                 "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
                  "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
                  "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
@@ -177,6 +179,9 @@ int lookup(const image_args& a);
 int info(const image_args& a);
 int translate(const image_args& a);
 int read(const image_args& a, const char* length);
+int live_lookup(const char* path, const std::vector<const char*>& queries);
+int live_dump(const char* path);
+int live_info(const char* path);
 int nm_type(std::string_view letter);
 int st_info(const char* byte);
 

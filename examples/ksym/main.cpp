@@ -1,5 +1,8 @@
-// ksym: decode a kernel's built-in kallsyms table from an image file.
+// ksym: a kernel's symbols, from the running kernel, an image file or a dump.
 //
+//   ksym lookup [--kallsyms FILE] QUERY...       the running kernel (or a saved
+//   ksym dump [--kallsyms FILE]                  /proc/kallsyms): NAME, module:NAME,
+//   ksym info [--kallsyms FILE]                  NAME+0xOFF or 0xADDR
 //   ksym dump IMAGE --system-map MAP            the whole table, /proc/kallsyms format
 //   ksym lookup IMAGE --system-map MAP SYMBOL   ADDR TYPE NAME+0xOFF/0xSIZE
 //   ksym lookup IMAGE --system-map MAP 0xADDR
@@ -15,6 +18,7 @@
 // input prints one line naming the file and the problem and exits 2; a
 // lookup that finds nothing exits 1. One file per command.
 #include <string_view>
+#include <vector>
 
 #include "cli.hpp"
 
@@ -25,6 +29,26 @@ int main(int argc, char** argv) {
     if (cmd == "nm-type" || cmd == "st-info") {
         if (argc != 3) return usage();
         return cmd == "nm-type" ? nm_type(argv[2]) : st_info(argv[2]);
+    }
+    // The running kernel (or a saved /proc/kallsyms) unless the first
+    // argument names a file: an image with --system-map, or a crash dump.
+    if (cmd == "dump" || cmd == "lookup" || cmd == "info") {
+        const char* listing = nullptr;
+        bool map = false;
+        std::vector<const char*> pos;
+        for (int i = 2; i < argc; ++i) {
+            if (std::string_view(argv[i]) == "--kallsyms" && i + 1 < argc) listing = argv[++i];
+            else if (std::string_view(argv[i]) == "--system-map") map = true, ++i;
+            else pos.push_back(argv[i]);
+        }
+        const bool file = !pos.empty() && ksym::file_reader::open(pos[0]).has_value();
+        if (listing || (!map && !file)) {
+            if (!listing) listing = "/proc/kallsyms";
+            if (cmd == "lookup" && !pos.empty()) return live_lookup(listing, pos);
+            if (cmd == "dump" && pos.empty()) return live_dump(listing);
+            if (cmd == "info" && pos.empty()) return live_info(listing);
+            return usage();
+        }
     }
     image_args a;
     if (cmd == "dump" && parse_image_args(argc, argv, 0, a)) return dump(a);

@@ -1,0 +1,117 @@
+// The running kernel, or a saved copy of its /proc/kallsyms:
+//   ksym lookup [--kallsyms FILE] QUERY...   NAME, module:NAME, NAME+0xOFF or 0xADDR
+//   ksym dump [--kallsyms FILE]              the listing, checked and re-printed
+//   ksym info [--kallsyms FILE]              what the listing holds
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.hpp"
+#include "ksym/text/proc_kallsyms.hpp"
+
+namespace ksym_cli {
+
+namespace {
+
+// Reads and indexes the listing; 0 or the exit status after one line on stderr.
+int open_listing(const char* path, std::string& text, ksym::proc_kallsyms& k, std::vector<std::uint64_t>& index) {
+    if (!read_file(path, text)) return fail(path, std::strerror(errno));
+    if (ksym::status s = k.open(text); !s) {
+        if (s == ksym::errc::not_found) return fail(path, "empty");
+        return fail(path, "not /proc/kallsyms text", s);
+    }
+    if (k.addresses_hidden())
+        return fail(path, "every address reads 0: kptr_restrict hides them (run as root, or set "
+                          "/proc/sys/kernel/kptr_restrict to 0)");
+    index.resize(k.index_words());
+    if (ksym::status s = k.build(index); !s) return fail(path, "cannot index", s);
+    return 0;
+}
+
+void print(const ksym::symbol& s, std::uint64_t offset, unsigned digits) {
+    std::printf("%0*" PRIx64 " %c %.*s+0x%" PRIx64 "/0x%" PRIx64, int(digits), s.address, s.type, int(s.name.size()),
+                s.name.data(), offset, s.size);
+    if (!s.module.empty()) std::printf(" [%.*s]", int(s.module.size()), s.module.data());
+    std::printf("\n");
+}
+
+}  // namespace
+
+int live_lookup(const char* path, const std::vector<const char*>& queries) {
+    std::string text;
+    ksym::proc_kallsyms k;
+    std::vector<std::uint64_t> index;
+    if (const int rc = open_listing(path, text, k, index)) return rc;
+    int status = 0;
+    for (const char* q : queries) {
+        std::string_view query = q;
+        ksym::result<ksym::address_match> m = ksym::status{ksym::errc::not_found};
+        if (query.size() > 2 && query[0] == '0' && (query[1] == 'x' || query[1] == 'X')) {
+            if (auto a = ksym::parse_hex(query.substr(2))) m = k.find_by_address(*a);
+        } else {
+            // NAME+0xOFF: the symbol that holds that many bytes past NAME.
+            std::uint64_t off = 0;
+            if (const std::size_t plus = query.rfind("+0x"); plus != std::string_view::npos) {
+                if (auto o = ksym::parse_hex(query.substr(plus + 3))) {
+                    off = *o;
+                    query = query.substr(0, plus);
+                }
+            }
+            if (auto s = k.find_by_name(query)) {
+                if (off == 0) m = ksym::address_match{*s, 0};
+                else m = k.find_by_address(s->address + off);
+            }
+        }
+        if (!m) {
+            std::fprintf(stderr, "ksym: %s: no symbol %s\n", path, q);
+            status = exit_not_found;
+            continue;
+        }
+        print(m->sym, m->offset, k.address_digits());
+    }
+    return status;
+}
+
+int live_dump(const char* path) {
+    std::string text;
+    ksym::proc_kallsyms k;
+    std::vector<std::uint64_t> index;
+    if (const int rc = open_listing(path, text, k, index)) return rc;
+    std::string out;
+    out.reserve(text.size());
+    k.for_each([&](const ksym::kallsyms_line& l) {
+        char line[ksym::name_buffer_size + 96];
+        const int n = l.module.empty()
+                          ? std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\n", int(l.digits), l.address, l.type,
+                                          int(l.name.size()), l.name.data())
+                          : std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\t[%.*s]\n", int(l.digits), l.address,
+                                          l.type, int(l.name.size()), l.name.data(), int(l.module.size()),
+                                          l.module.data());
+        out.append(line, static_cast<std::size_t>(n));
+    });
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+int live_info(const char* path) {
+    std::string text;
+    ksym::proc_kallsyms k;
+    std::vector<std::uint64_t> index;
+    if (const int rc = open_listing(path, text, k, index)) return rc;
+    std::size_t in_modules = 0, modules = 0;
+    std::string_view last;
+    k.for_each([&](const ksym::kallsyms_line& l) {
+        if (l.module.empty()) return;
+        ++in_modules;
+        if (l.module != last) ++modules;
+        last = l.module;
+    });
+    std::printf("format: /proc/kallsyms\nsource: %s\nsymbols: %zu\nkernel symbols: %zu\nmodule symbols: %zu in %zu "
+                "modules\naddress digits: %u\n",
+                path, k.size(), k.size() - in_modules, in_modules, modules, k.address_digits());
+    return 0;
+}
+
+}  // namespace ksym_cli
