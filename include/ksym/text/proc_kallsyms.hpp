@@ -135,9 +135,13 @@ public:
             module = name.substr(0, colon);
             name = name.substr(colon + 1);
         }
-        for (const std::uint64_t key : find_exact(name)) {
-            const kallsyms_line l = line_at(key_line(key));
-            if (module.empty() || l.module == module) return symbol_at(key_line(key), l);
+        const auto run = find_exact(name);
+        for (int pass = module.empty() ? 0 : 1; pass < 2; ++pass) {
+            for (const std::uint64_t key : run) {
+                const kallsyms_line l = line_at(key_line(key));
+                const bool match = pass == 0 ? l.module.empty() : module.empty() || l.module == module;
+                if (match) return symbol_at(key_line(key), l);
+            }
         }
         return status{errc::not_found};
     }
@@ -146,10 +150,15 @@ public:
     template <class Visit>
     constexpr status for_each_named(std::string_view name, Visit&& visit) const {
         if (words_.empty()) return {errc::invalid_argument};
-        for (const std::uint64_t key : find_exact(name)) {
-            auto s = symbol_at(key_line(key), line_at(key_line(key)));
-            if (!s) return s.error();
-            visit(*s);
+        const auto run = find_exact(name);
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const std::uint64_t key : run) {
+                const kallsyms_line l = line_at(key_line(key));
+                if (l.module.empty() != (pass == 0)) continue;
+                auto s = symbol_at(key_line(key), l);
+                if (!s) return s.error();
+                visit(*s);
+            }
         }
         return {};
     }
