@@ -26,6 +26,7 @@
 #include "ksym/paging/arm64.hpp"
 #include "ksym/paging/translating_reader.hpp"
 #include "ksym/paging/x86_64.hpp"
+#include "ksym/pipeline/open_table.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
 
 namespace ksym {
@@ -146,11 +147,7 @@ public:
     /// (on the stack, about 45 KiB) and returns f's status or the open failure.
     template <class F>
     status with_table(F&& f) {
-        return with_arch(arch_, [&](auto traits) -> status {
-            kallsyms_table<reader_ref, decltype(traits)> t;
-            if (status s = t.open(ref_, kallsyms_); !s) return s;
-            return f(t);
-        });
+        return with_opened_table(arch_, ref_, kallsyms_, f);
     }
 
     [[nodiscard]] arch_id arch() const noexcept { return arch_; }

@@ -21,6 +21,7 @@
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/memory/reader.hpp"
+#include "ksym/pipeline/open_table.hpp"
 
 namespace ksym {
 
@@ -101,11 +102,7 @@ public:
     /// or the open failure.
     template <class F>
     status with_table(F&& f) {
-        return with_arch(arch_, [&](auto traits) -> status {
-            kallsyms_table<reader_ref, decltype(traits)> t;
-            if (status s = t.open(reader_, kallsyms_); !s) return s;
-            return f(t);
-        });
+        return with_opened_table(arch_, reader_, kallsyms_, f);
     }
 
     [[nodiscard]] arch_id arch() const noexcept { return arch_; }

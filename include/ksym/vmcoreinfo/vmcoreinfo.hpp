@@ -29,18 +29,24 @@ namespace ksym {
     return std::nullopt;
 }
 
+/// The raw value of `KIND(name)` ("SYMBOL", "NUMBER", "OFFSET", ...).
+[[nodiscard]] constexpr std::optional<std::string_view> vmcoreinfo_keyed(std::string_view text, std::string_view kind,
+                                                                         std::string_view name) noexcept {
+    // Keys are short; build "KIND(name)" in a fixed buffer.
+    char key[128] = {};
+    if (kind.size() + name.size() + 2 > sizeof key) return std::nullopt;
+    std::size_t n = 0;
+    for (char c : kind) key[n++] = c;
+    key[n++] = '(';
+    for (char c : name) key[n++] = c;
+    key[n++] = ')';
+    return vmcoreinfo_value(text, std::string_view(key, n));
+}
+
 /// SYMBOL(name)=<hex> from VMCOREINFO.
 [[nodiscard]] constexpr std::optional<std::uint64_t> vmcoreinfo_symbol(std::string_view text,
                                                                        std::string_view name) noexcept {
-    // Keys are short; build "SYMBOL(name)" in a fixed buffer.
-    char key[128] = {};
-    constexpr std::string_view pre = "SYMBOL(";
-    if (name.size() + pre.size() + 1 > sizeof key) return std::nullopt;
-    std::size_t n = 0;
-    for (char c : pre) key[n++] = c;
-    for (char c : name) key[n++] = c;
-    key[n++] = ')';
-    const auto v = vmcoreinfo_value(text, std::string_view(key, n));
+    const auto v = vmcoreinfo_keyed(text, "SYMBOL", name);
     if (!v) return std::nullopt;
     return parse_hex(*v);
 }
@@ -76,14 +82,7 @@ namespace ksym {
 /// NUMBER(name) from VMCOREINFO, by parse_vmcoreinfo_number.
 [[nodiscard]] constexpr std::optional<std::uint64_t> vmcoreinfo_number(std::string_view text,
                                                                        std::string_view name) noexcept {
-    char key[128] = {};
-    constexpr std::string_view pre = "NUMBER(";
-    if (name.size() + pre.size() + 1 > sizeof key) return std::nullopt;
-    std::size_t n = 0;
-    for (char c : pre) key[n++] = c;
-    for (char c : name) key[n++] = c;
-    key[n++] = ')';
-    const auto v = vmcoreinfo_value(text, std::string_view(key, n));
+    const auto v = vmcoreinfo_keyed(text, "NUMBER", name);
     if (!v) return std::nullopt;
     return parse_vmcoreinfo_number(*v);
 }
