@@ -55,24 +55,21 @@ public:
         const auto aux = storage.subspan(n, n);
         const auto hash = storage.subspan(2 * std::size_t{n}, hash_slots(table) / 2);
         if (status s = table.addresses(0, addr); !s) return s;
+        // One sequential pass over the names, through the table's window.
         std::uint64_t off = 0;
         for (std::uint32_t i = 0; i < n; ++i) {
             if (off > 0xffffffffu) return {errc::unsupported, table.format().layout.names};
             aux[i] = off;
-            auto next = table.names_.skip(table.br_, off, 1);
-            if (!next) return next.error();
-            off = *next;
+            auto h = table.names_.header(table.br_, off, table_type::names::sequential);
+            if (!h) return h.error();
+            off += h->size();
         }
-        for (std::uint32_t k = 0; table.format().seq_bytes != 0 && k < n; ++k) {
-            auto seq = detail::name_search::seq_at(table, k);
-            if (!seq) return seq.error();
-            aux[k] |= std::uint64_t{*seq} << 32;
-        }
+        if (status s = read_seqs(table, aux); !s) return s;
         t_ = &table;
         addr_ = addr;
         aux_ = aux;
         hash_ = hash;
-        if (status s = build_hash(); !s) {
+        if (status s = build_hash(table); !s) {
             t_ = nullptr;
             return s;
         }
@@ -109,9 +106,13 @@ public:
                 const std::uint32_t v = slot(k);
                 if (v == 0) break;
                 if ((v >> 24) != tag) continue;
-                auto c = compare(v & 0xffffffu, name);
-                if (!c) return c.error();
-                if (*c == 0) return at((v & 0xffffffu) - 1, buf);
+                const std::uint32_t i = (v & 0xffffffu) - 1;
+                record_bytes rec;  // filled by fetch before use
+                auto body = fetch(i, rec);
+                if (!body) return body.error();
+                const int c = detail::compare(t_->tokens(), *body, name);
+                if (c < -1) return status{errc::corrupt, t_->format().layout.names + (aux_[i] & 0xffffffffu)};
+                if (c == 0) return symbol_from(i, *body, buf);
             }
             return status{errc::not_found};
         }
@@ -158,13 +159,19 @@ private:
 
     // Inserts every name in table order; a name already present keeps its
     // first (lowest-address) symbol, which is the kernel's answer.
-    constexpr status build_hash() {
+    constexpr status build_hash(table_type& table) {
         std::fill(hash_.begin(), hash_.end(), 0);
         const std::size_t slots = 2 * hash_.size();
         name_buffer buf;
         for (std::uint32_t i = 0; slots != 0 && i < addr_.size(); ++i) {
             symbol sym;
-            if (status s = expand(i, buf, sym); !s) return s;
+            detail::record r;
+            const std::uint64_t off = aux_[i] & 0xffffffffu;
+            auto body = table.names_.body(table.br_, off, table_type::names::sequential, r);
+            if (!body) return body.error();
+            auto len = detail::expand(table.tokens(), *body, buf, sym.type, table.format().layout.names + off);
+            if (!len) return len.error();
+            sym.name = std::string_view(buf.data(), *len);
             const std::uint64_t h = name_hash(sym.name);
             const auto tag = static_cast<std::uint32_t>(h >> 56);
             std::size_t k = h & (slots - 1);
@@ -191,15 +198,57 @@ private:
         if (off > UINT64_MAX - names - rec.size()) return status{errc::corrupt, names};
         R& reader = t_->br_.reader();
         detail::record r;
-        std::size_t have = 2;
-        if (!reader.read(names + off, std::span(rec).first(2)).ok()) {
-            have = 1;  // the stream may end one byte in
-            if (status s = reader.read(names + off, std::span(rec).first(1)); !s) return s;
+        // Most records fit in one small read (the table's random prefetch);
+        // near unreadable memory, exactly the header and then the body.
+        constexpr std::size_t guess = 64;
+        std::size_t have = guess;
+        if (!reader.read(names + off, std::span(rec).first(guess)).ok()) {
+            have = 2;
+            if (!reader.read(names + off, std::span(rec).first(2)).ok()) {
+                have = 1;  // the stream may end one byte in
+                if (status s = reader.read(names + off, std::span(rec).first(1)); !s) return s;
+            }
         }
         if (detail::parse_record(rec.data(), have, r) != detail::parse_state::ok)
             return status{errc::corrupt, names + off};
-        if (status s = reader.read(names + off + r.hdr, std::span(rec).subspan(r.hdr, r.len)); !s) return s;
+        if (r.size() > have) {
+            if (status s = reader.read(names + off + have, std::span(rec).subspan(have, r.size() - have)); !s)
+                return s;
+        }
         return std::span<const std::byte>(rec.data() + r.hdr, r.len);
+    }
+
+    // Symbol i from its record, already fetched.
+    constexpr result<symbol> symbol_from(std::uint32_t i, std::span<const std::byte> body,
+                                         std::span<char> buf) const {
+        symbol sym;
+        sym.index = i;
+        sym.address = addr_[i];
+        sym.size = size_at(i);
+        auto n = detail::expand(t_->tokens(), body, buf, sym.type, t_->format().layout.names + (aux_[i] & 0xffffffffu));
+        if (!n) return n.error();
+        sym.name = std::string_view(buf.data(), *n);
+        return sym;
+    }
+
+    // kallsyms_seqs_of_names into the high halves of `aux`, 256 entries a read.
+    static constexpr status read_seqs(table_type& table, std::span<std::uint64_t> aux) {
+        const kallsyms_format& f = table.format();
+        if (f.seq_bytes == 0) return {};
+        const auto n = static_cast<std::uint32_t>(aux.size());
+        std::array<std::byte, 4 * 256> raw;  // filled by each read before use
+        for (std::uint32_t first = 0; first < n; first += 256) {
+            const std::uint32_t c = std::min<std::uint32_t>(256, n - first);
+            const std::uint64_t at = *f.layout.seqs_of_names + std::uint64_t{first} * f.seq_bytes;
+            if (status s = table.br_.read_bytes(at, std::span(raw).first(std::size_t{c} * f.seq_bytes)); !s) return s;
+            for (std::uint32_t k = 0; k < c; ++k) {
+                const std::uint64_t v = f.seq_bytes == 3 ? load_n(raw.data() + 3 * k, 3, std::endian::big)
+                                                         : load_n(raw.data() + 4 * k, 4, f.byte_order);
+                if (v >= n) return {errc::corrupt, at + std::uint64_t{k} * f.seq_bytes};
+                aux[first + k] |= v << 32;
+            }
+        }
+        return {};
     }
 
     constexpr status expand(std::uint32_t i, std::span<char> buf, symbol& sym) const {

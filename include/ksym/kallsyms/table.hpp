@@ -158,12 +158,21 @@ public:
         if (!start) return start.error();
         std::uint64_t off = *start;
         constexpr std::uint32_t block = 128;
-        std::array<std::uint64_t, block> a;  // filled by each read before use
+        std::array<std::uint64_t, block + 1> a;  // filled by each read before use
         const std::size_t width = detail::address_entry_bytes(fmt_);
         std::uint64_t prev = 0;
+        // The next index a marker starts (a comparison per symbol, not a division).
+        std::uint32_t next_marker = (first / marker_stride_ + 1) * marker_stride_;
         for (std::uint32_t base = first; base < last; base += block) {
             const std::uint32_t count = std::min(block, last - base);
-            if (status s = detail::read_addresses(br_, fmt_, base, std::span(a).first(count)); !s) return s;
+            // One entry past the block, when the table has it: the size of
+            // the block's last symbol then needs no read of its own.
+            std::uint32_t have = std::min(count + 1, n_ - base);
+            if (status s = detail::read_addresses(br_, fmt_, base, std::span(a).first(have)); !s) {
+                if (have == count) return s;
+                have = count;  // the entry past the block is unreadable: next_higher reports it
+                if (status t = detail::read_addresses(br_, fmt_, base, std::span(a).first(have)); !t) return t;
+            }
             std::uint32_t j = 0;  // first entry above a[k]; monotone because the addresses are
             for (std::uint32_t k = 0; k < count; ++k) {
                 symbol sym;
@@ -173,15 +182,16 @@ public:
                     return {errc::corrupt, detail::address_array(fmt_) + std::uint64_t{sym.index} * width};
                 prev = a[k];
                 j = std::max(j, k + 1);
-                while (j < count && a[j] <= a[k]) ++j;
-                if (j < count) {
+                while (j < have && a[j] <= a[k]) ++j;
+                if (j < have) {
                     sym.size = a[j] - a[k];
                 } else {
-                    auto next = next_higher(base + count, a[k]);
+                    auto next = next_higher(base + have, a[k]);
                     if (!next) return next.error();
                     sym.size = *next;
                 }
-                if (sym.index % marker_stride_ == 0 && sym.index > first) {
+                if (sym.index == next_marker) {
+                    next_marker += marker_stride_;
                     // The walk is the reference: markers that disagree with
                     // it would send at() to another record.
                     auto m = marker(sym.index / marker_stride_);
@@ -262,6 +272,9 @@ public:
         if (addr < entry(0)) return status{errc::not_found};
         std::size_t j = detail::last_at_or_below(hi - lo, entry, addr);
         const std::uint64_t at_addr = entry(j);
+        // The next higher address, from the stretch already read when it is there.
+        std::size_t up = j + 1;
+        while (up < hi - lo && entry(up) <= at_addr) ++up;
         while (j > 0 && entry(j - 1) == at_addr) --j;
         address_match m;
         m.sym.index = lo + static_cast<std::uint32_t>(j);
@@ -275,9 +288,13 @@ public:
         }
         m.sym.address = at_addr;
         m.offset = addr - at_addr;
-        auto next = next_higher(m.sym.index + 1, at_addr);
-        if (!next) return next.error();
-        m.sym.size = *next;
+        if (up < hi - lo) {
+            m.sym.size = entry(up) - at_addr;
+        } else {
+            auto next = next_higher(lo + static_cast<std::uint32_t>(up), at_addr);
+            if (!next) return next.error();
+            m.sym.size = *next;
+        }
         if (!buf.empty()) {
             auto off = seek(m.sym.index);
             if (!off) return off.error();
@@ -353,10 +370,14 @@ private:
         if (avail == 0) return 0;
         if (detail::parse_record(names_.data_at(off), avail, r) != detail::parse_state::ok || r.size() > avail)
             return 0;
-        auto n = detail::expand(tokens_, std::span(names_.data_at(off) + r.hdr, r.len), buf, sym.type,
-                                fmt_.layout.names + off);
-        if (!n) return 0;
-        sym.name = std::string_view(buf.data(), *n);
+        const std::byte* rec = names_.data_at(off) + r.hdr;
+        std::size_t n = detail::expand_padded(tokens_, rec, r.len, buf.data(), buf.size(), sym.type);
+        if (n == detail::expand_npos) {
+            auto e = detail::expand(tokens_, std::span(rec, r.len), buf, sym.type, fmt_.layout.names + off);
+            if (!e) return 0;
+            n = *e;
+        }
+        sym.name = std::string_view(buf.data(), n);
         return r.size();
     }
 

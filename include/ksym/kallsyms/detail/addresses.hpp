@@ -10,6 +10,7 @@
 
 #include "ksym/arch/traits.hpp"
 #include "ksym/batch/batch_reader.hpp"
+#include "ksym/core/endian.hpp"
 #include "ksym/core/errc.hpp"
 #include "ksym/kallsyms/format.hpp"
 #include "ksym/memory/reader.hpp"
@@ -45,21 +46,50 @@ constexpr std::uint64_t decode_entry(const kallsyms_format& f, std::uint64_t raw
 }
 
 /// Decodes the addresses of entries [first, first + out.size()): one read
-/// per 64 entries (a small stack buffer: firmware stacks are a few KiB).
+/// per 128 entries (a small stack buffer: firmware stacks are a few KiB).
 /// The caller checks the range against the table's size.
 template <MemoryReader R, ArchTraits Arch>
 constexpr status read_addresses(batch_reader<R, Arch>& br, const kallsyms_format& f, std::uint64_t first,
                                 std::span<std::uint64_t> out) {
-    constexpr std::size_t chunk = 64;
+    constexpr std::size_t chunk = 128;
     const std::size_t width = address_entry_bytes(f);
     std::array<std::byte, chunk * sizeof(typename Arch::word)> raw;  // filled by each read before use
     for (std::size_t k = 0; k < out.size(); k += chunk) {
         const std::size_t c = std::min(chunk, out.size() - k);
         const std::uint64_t at = address_array(f) + (first + k) * width;
         if (status s = br.read_bytes(at, std::span(raw).first(c * width)); !s) return s;
-        for (std::size_t j = 0; j < c; ++j)
-            out[k + j] = decode_entry<typename Arch::word>(f, load_n(raw.data() + j * width, width, Arch::byte_order),
-                                                           at + j * width);
+        // The encoding and width chosen once per chunk, so that each entry
+        // is one fixed-width load and an add (decode_entry's rules).
+        using word = typename Arch::word;
+        const std::byte* p = raw.data();
+        std::uint64_t* o = out.data() + k;
+        const std::uint64_t rb = f.relative_base;
+        constexpr std::endian bo = Arch::byte_order;
+        auto s32 = [&](std::size_t j) { return static_cast<std::int32_t>(load<std::uint32_t>(p + 4 * j, bo)); };
+        switch (width == 4 ? f.encoding : address_encoding::absolute) {
+        case address_encoding::absolute:
+            if (width == 4) {
+                for (std::size_t j = 0; j < c; ++j) o[j] = load<std::uint32_t>(p + 4 * j, bo);
+            } else {
+                for (std::size_t j = 0; j < c; ++j)
+                    o[j] = static_cast<word>(width == 8 ? load<std::uint64_t>(p + 8 * j, bo) : load_n(p + j * width, width, bo));
+            }
+            break;
+        case address_encoding::base_relative:
+            for (std::size_t j = 0; j < c; ++j) o[j] = static_cast<word>(rb + static_cast<std::uint32_t>(s32(j)));
+            break;
+        case address_encoding::absolute_percpu:
+            for (std::size_t j = 0; j < c; ++j) {
+                const std::int32_t v = s32(j);
+                o[j] = static_cast<word>(v >= 0 ? static_cast<std::uint64_t>(v)
+                                                : rb - 1 - static_cast<std::uint64_t>(std::int64_t{v}));
+            }
+            break;
+        case address_encoding::place_relative:
+            for (std::size_t j = 0; j < c; ++j)
+                o[j] = static_cast<word>(at + 4 * j + static_cast<std::uint64_t>(std::int64_t{s32(j)}));
+            break;
+        }
     }
     return {};
 }

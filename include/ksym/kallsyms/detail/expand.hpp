@@ -56,6 +56,34 @@ constexpr result<std::size_t> expand(const token_table& tokens, std::span<const 
     return n;
 }
 
+/// expand() for the common record: every token fits its padded slot, and
+/// the buffer has room for a full slot per token (len * pad < out.size()),
+/// so each token is one fixed-width copy with no per-token bounds check.
+/// Returns the name's length, or npos when the record does not qualify (an
+/// empty or long first token, a long later token, a small buffer): expand()
+/// then gives the answer or the error. Same output as expand() otherwise.
+inline constexpr std::size_t expand_npos = static_cast<std::size_t>(-1);
+constexpr std::size_t expand_padded(const token_table& tokens, const std::byte* rec, std::size_t len, char* out,
+                                    std::size_t out_size, char& type) noexcept {
+    constexpr std::size_t pad = token_table::pad;
+    if (len == 0 || len * pad >= out_size) return expand_npos;
+    const auto t0 = static_cast<std::uint8_t>(rec[0]);
+    const std::size_t tl0 = tokens.length(t0);
+    if (tl0 == 0 || tl0 > pad) return expand_npos;
+    std::copy_n(tokens.padded_tail(t0).data(), pad, out);
+    std::size_t n = tl0 - 1;
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto t = static_cast<std::uint8_t>(rec[k]);
+        const std::size_t tl = tokens.length(t);
+        if (tl > pad) return expand_npos;
+        std::copy_n(tokens.padded(t).data(), pad, out + n);  // n + pad <= len * pad < out_size
+        n += tl;
+    }
+    out[n] = '\0';
+    type = tokens.padded(t0)[0];
+    return n;
+}
+
 /// strcmp-like comparison of the name `rec` spells (type letter dropped)
 /// with `name`: -1, 0 or 1, or -2 when no token has text. Stops at the first
 /// difference, so a search reads only as many tokens as it must.

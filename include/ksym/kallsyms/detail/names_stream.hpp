@@ -119,16 +119,18 @@ public:
             if (!h) return h.error();
             off += h->size();
             --count;
-            while (count > 0) {
-                const std::size_t avail = available(off);
-                if (avail == 0) break;
+            if (count == 0 || available(off) == 0) continue;
+            // Inside the window: walk positions in it, same parser.
+            std::size_t pos = static_cast<std::size_t>(off - off_);
+            while (count > 0 && pos < len_) {
                 record r;
-                const parse_state st = parse_record(buf_.data() + (off - off_), avail, r);
+                const parse_state st = parse_record(buf_.data() + pos, len_ - pos, r);
                 if (st == parse_state::need_more) break;
-                if (st == parse_state::corrupt) return status{errc::corrupt, base_ + off};
-                off += r.size();
+                if (st == parse_state::corrupt) return status{errc::corrupt, base_ + off_ + pos};
+                pos += r.size();
                 --count;
             }
+            off = off_ + pos;
         }
         return off;
     }
