@@ -26,23 +26,27 @@
 
 #include "ksym/arch/targets.hpp"
 #include "ksym/elf/elf_file.hpp"
-#include "ksym/image/kernel_image.hpp"
 #include "ksym/kallsyms/encoder.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #include "ksym/memory/segment_map.hpp"
+#include "ksym/pipeline/kernel_image.hpp"
 
 namespace {
 
 using table_t = ksym::kallsyms_table<ksym::segment_map<64>, ksym::arch::x86_64>;
+using index_t = ksym::kallsyms_index<ksym::segment_map<64>, ksym::arch::x86_64>;
 
-// A kernel in memory: the image bytes, a segment map over them, the layout.
+// A kernel in memory: the image bytes, a segment map over them, the resolved
+// format (fmt.layout is where the arrays are).
 struct loaded_kernel {
     std::string name;
     std::vector<std::byte> bytes;
     std::vector<ksym::buffer_reader> pieces;
     ksym::segment_map<64> map;
-    ksym::kallsyms_layout layout;
+    ksym::kallsyms_format fmt;
     std::vector<std::string> names;      // every name, for sampling
     std::vector<std::uint64_t> addrs;    // every address, for sampling
 };
@@ -63,7 +67,9 @@ std::unique_ptr<loaded_kernel> load_corpus(const std::string& id) {
     const std::string map = read_all(dir / "System.map");
     auto img = std::make_unique<ksym::kernel_image>();
     if (!img->open((dir / "image").c_str(), map) || img->arch() != ksym::arch_id::x86_64) return nullptr;
-    k->layout = img->layout();
+    // The format the pipeline resolved from the file (map anchors included);
+    // the in-memory segments below have the same addresses.
+    k->fmt = img->kallsyms();
     const std::string raw = read_all(dir / "image");
     k->bytes.resize(raw.size());
     std::memcpy(k->bytes.data(), raw.data(), raw.size());
@@ -96,7 +102,7 @@ std::unique_ptr<loaded_kernel> synthetic() {
     auto t = ksym::encode_kallsyms(syms, eo);
     if (!t) return nullptr;
     k->bytes = t->blob;
-    k->layout = t->layout;
+    k->fmt = t->format;
     k->pieces.emplace_back(k->bytes, t->base);
     (void)k->map.add(t->base, k->bytes.size(), k->pieces.back());
     return k;
@@ -110,16 +116,42 @@ loaded_kernel& kernel() {
             std::fprintf(stderr, "bench: corpus kernel not found; using a synthetic table\n");
             got = synthetic();
         }
-        auto t = table_t::open(got->map, got->layout);
-        if (!t) std::abort();
-        std::array<char, ksym::ksym_name_len> buf{};
-        (void)t->for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) {
-            got->names.emplace_back(s.name);
-            got->addrs.push_back(s.address);
-        });
+        // Stage 2 over the in-memory reader must find what the pipeline found.
+        auto again = ksym::resolve_format<ksym::arch::x86_64>(got->map, got->fmt.layout);
+        if (!again || again->encoding != got->fmt.encoding || again->relative_base != got->fmt.relative_base ||
+            again->count != got->fmt.count || again->seq_bytes != got->fmt.seq_bytes)
+            std::abort();
+        auto t = std::make_unique<table_t>();
+        if (!t->open(got->map, got->fmt)) std::abort();
+        ksym::name_buffer buf{};
+        if (!t->for_each(std::span(buf), [&](const ksym::symbol& s) {
+                got->names.emplace_back(s.name);
+                got->addrs.push_back(s.address);
+            }))
+            std::abort();
         return got;
     }();
     return *k;
+}
+
+// A table opened in place (about 45 KiB: on the heap, not the stack).
+std::unique_ptr<table_t> open_table(loaded_kernel& k, const ksym::kallsyms_format& fmt) {
+    auto t = std::make_unique<table_t>();
+    if (!t->open(k.map, fmt)) std::abort();
+    return t;
+}
+std::unique_ptr<table_t> open_table(loaded_kernel& k) { return open_table(k, k.fmt); }
+
+// The format as VMCOREINFO gives it: its SYMBOL() lines never name
+// kallsyms_markers or kallsyms_seqs_of_names, so the table derives the
+// markers (one pass over the names when opened) and name lookup is linear.
+ksym::kallsyms_format vmcoreinfo_format(loaded_kernel& k) {
+    ksym::kallsyms_layout l = k.fmt.layout;
+    l.markers.reset();
+    l.seqs_of_names.reset();
+    auto f = ksym::resolve_format<ksym::arch::x86_64>(k.map, l);
+    if (!f || f->marker_bytes != 0 || f->seq_bytes != 0) std::abort();
+    return *f;
 }
 
 // ---- The kernel's algorithms, over raw pointers as the kernel sees memory ----
@@ -192,7 +224,7 @@ struct kernel_view {
 
     // Pre-6.2 kallsyms_lookup_name: linear.
     std::uint64_t lookup_name_linear(const char* want) const {
-        char buf[ksym::ksym_name_len];
+        char buf[ksym::name_buffer_size];
         for (std::uint32_t i = 0, off = 0; i < n; ++i) {
             off = expand_symbol(off, buf, sizeof buf);
             if (std::strcmp(buf, want) == 0) return sym_address(i);
@@ -202,7 +234,7 @@ struct kernel_view {
 
     // 6.2+ kallsyms_lookup_names: binary search over seqs_of_names.
     std::uint64_t lookup_name_sorted(const char* want) const {
-        char buf[ksym::ksym_name_len];
+        char buf[ksym::name_buffer_size];
         std::uint32_t low = 0, high = n - 1;
         auto seq_of = [&](std::uint32_t k) {
             return (std::uint32_t{seqs[3 * k]} << 16) | (std::uint32_t{seqs[3 * k + 1]} << 8) | seqs[3 * k + 2];
@@ -249,18 +281,20 @@ const std::byte* ptr(loaded_kernel& k, std::uint64_t addr) {
     std::abort();
 }
 
-kernel_view view(loaded_kernel& k, table_t& t) {
+kernel_view view(loaded_kernel& k) {
+    const ksym::kallsyms_layout& l = k.fmt.layout;
+    if (!l.markers || !l.offsets || k.fmt.marker_bytes != 4) std::abort();
     kernel_view v{};
-    v.names = reinterpret_cast<const std::uint8_t*>(ptr(k, k.layout.names));
-    v.markers = reinterpret_cast<const std::uint32_t*>(ptr(k, k.layout.markers));
-    v.token_table = reinterpret_cast<const char*>(ptr(k, k.layout.token_table));
-    v.token_index = reinterpret_cast<const std::uint16_t*>(ptr(k, k.layout.token_index));
-    v.offsets = reinterpret_cast<const std::int32_t*>(ptr(k, *k.layout.offsets));
-    v.seqs = k.layout.seqs_of_names ? reinterpret_cast<const std::uint8_t*>(ptr(k, *k.layout.seqs_of_names)) : nullptr;
-    v.offsets_addr = *k.layout.offsets;
-    v.relative_base = t.relative_base();
-    v.enc = t.encoding();
-    v.n = t.size();
+    v.names = reinterpret_cast<const std::uint8_t*>(ptr(k, l.names));
+    v.markers = reinterpret_cast<const std::uint32_t*>(ptr(k, *l.markers));
+    v.token_table = reinterpret_cast<const char*>(ptr(k, l.token_table));
+    v.token_index = reinterpret_cast<const std::uint16_t*>(ptr(k, l.token_index));
+    v.offsets = reinterpret_cast<const std::int32_t*>(ptr(k, *l.offsets));
+    v.seqs = l.seqs_of_names ? reinterpret_cast<const std::uint8_t*>(ptr(k, *l.seqs_of_names)) : nullptr;
+    v.offsets_addr = *l.offsets;
+    v.relative_base = k.fmt.relative_base;
+    v.enc = k.fmt.encoding;
+    v.n = k.fmt.count;
     return v;
 }
 
@@ -349,29 +383,52 @@ void time_calls(benchmark::State& state, std::size_t samples, F&& call) {
     latency_counters(state, samples, call);
 }
 
-void decode_all(benchmark::State& state) {
+void decode_all_with(benchmark::State& state, const ksym::kallsyms_format& fmt) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    std::array<char, ksym::ksym_name_len> buf{};
+    auto t = open_table(k, fmt);
+    const std::size_t calls_after_open = t->reader_calls();
+    ksym::name_buffer buf{};
     for (auto _ : state) {
         std::uint64_t sum = 0;
-        (void)t->for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) { sum += s.address + s.name.size(); });
+        (void)t->for_each(std::span(buf), [&](const ksym::symbol& s) { sum += s.address + s.name.size(); });
         benchmark::DoNotOptimize(sum);
     }
     state.SetLabel(k.name);
     state.counters["symbols"] = t->size();
     state.counters["reads_per_pass"] =
-        static_cast<double>(t->reader_calls()) / static_cast<double>(state.iterations());
+        static_cast<double>(t->reader_calls() - calls_after_open) / static_cast<double>(state.iterations());
     state.counters["ns_per_symbol"] = benchmark::Counter(static_cast<double>(t->size()),
                                                           benchmark::Counter::kIsIterationInvariantRate |
                                                               benchmark::Counter::kInvert);
 }
 
+void decode_all(benchmark::State& state) { decode_all_with(state, kernel().fmt); }
+
+// The same walk on a table opened from a VMCOREINFO-style layout (derived markers).
+void decode_all_vmcoreinfo(benchmark::State& state) { decode_all_with(state, vmcoreinfo_format(kernel())); }
+
+// open(): the token table, marker 0 (or, without markers, the one pass over
+// the names that derives them) and the first record.
+void open_with(benchmark::State& state, const ksym::kallsyms_format& fmt) {
+    auto& k = kernel();
+    auto t = std::make_unique<table_t>();
+    for (auto _ : state) {
+        const ksym::status s = t->open(k.map, fmt);
+        if (!s) {
+            state.SkipWithError("open failed");
+            return;
+        }
+        benchmark::DoNotOptimize(t->size());
+    }
+    state.SetLabel(k.name);
+}
+void open_table_cost(benchmark::State& state) { open_with(state, kernel().fmt); }
+void open_table_vmcoreinfo(benchmark::State& state) { open_with(state, vmcoreinfo_format(kernel())); }
+
 void decode_all_kernel_baseline(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    const kernel_view v = view(k, *t);
-    char buf[ksym::ksym_name_len];
+    const kernel_view v = view(k);
+    char buf[ksym::name_buffer_size];
     for (auto _ : state) {
         std::uint64_t sum = 0;
         for (std::uint32_t i = 0, off = 0; i < v.n; ++i) {
@@ -386,22 +443,34 @@ void decode_all_kernel_baseline(benchmark::State& state) {
                                                               benchmark::Counter::kInvert);
 }
 
-// state.range(0): 1 = with a lent index (attach_index), 0 = without.
-void with_index(benchmark::State& state, table_t& t, std::vector<std::uint64_t>& storage) {
-    if (state.range(0) == 0) return;
-    storage.resize(t.index_words());
-    if (!t.attach_index(storage)) std::abort();
-}
+// state.range(0): 1 = through a kallsyms_index built on the table in
+// caller-lent storage (the old attach_index), 0 = the table alone.
+struct lookup_fixture {
+    std::unique_ptr<table_t> t;
+    std::vector<std::uint64_t> storage;
+    index_t idx;
+    bool indexed = false;
+
+    explicit lookup_fixture(benchmark::State& state) : t(open_table(kernel())), indexed(state.range(0) != 0) {
+        if (!indexed) return;
+        storage.resize(index_t::words_for(*t));
+        if (!idx.build(*t, storage)) std::abort();
+    }
+    ksym::result<ksym::symbol> find_by_name(std::string_view name, std::span<char> buf) {
+        return indexed ? idx.find_by_name(name, buf) : t->find_by_name(name, buf);
+    }
+    ksym::result<ksym::address_match> find_by_address(std::uint64_t addr, std::span<char> buf) {
+        return indexed ? idx.find_by_address(addr, buf) : t->find_by_address(addr, buf);
+    }
+};
 
 void find_by_name(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    std::vector<std::uint64_t> storage;
-    with_index(state, *t, storage);
+    lookup_fixture f(state);
     const auto q = name_queries(k);
-    std::array<char, ksym::ksym_name_len> buf{};
+    ksym::name_buffer buf{};
     time_calls(state, q.size(), [&](std::size_t j) {
-        auto r = t->find_by_name(q[j], std::span(buf));
+        auto r = f.find_by_name(q[j], std::span(buf));
         benchmark::DoNotOptimize(r);
     });
     state.SetLabel(k.name);
@@ -409,8 +478,7 @@ void find_by_name(benchmark::State& state) {
 
 void find_by_name_kernel_sorted_baseline(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    const kernel_view v = view(k, *t);
+    const kernel_view v = view(k);
     if (!v.seqs) {
         state.SkipWithError("no kallsyms_seqs_of_names");
         return;
@@ -422,22 +490,36 @@ void find_by_name_kernel_sorted_baseline(benchmark::State& state) {
 
 void find_by_name_kernel_linear_baseline(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    const kernel_view v = view(k, *t);
+    const kernel_view v = view(k);
     const auto q = name_queries(k);
     std::size_t i = 0;
     for (auto _ : state) benchmark::DoNotOptimize(v.lookup_name_linear(q[i++ % q.size()].c_str()));
     state.SetLabel(k.name);
 }
 
+// find_by_address with an empty name buffer: index, address, offset and
+// size only, which is all the old find_by_address returned (same name, same
+// meaning as the figures before the reshape).
 void find_by_address(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    std::vector<std::uint64_t> storage;
-    with_index(state, *t, storage);
+    lookup_fixture f(state);
     const auto q = address_queries(k);
     time_calls(state, q.size(), [&](std::size_t j) {
-        auto r = t->find_by_address(q[j]);
+        auto r = f.find_by_address(q[j], {});
+        benchmark::DoNotOptimize(r);
+    });
+    state.SetLabel(k.name);
+}
+
+// The full answer: the same plus the name expanded into a buffer (a seek to
+// the record and its expansion).
+void find_by_address_with_name(benchmark::State& state) {
+    auto& k = kernel();
+    lookup_fixture f(state);
+    const auto q = address_queries(k);
+    ksym::name_buffer buf{};
+    time_calls(state, q.size(), [&](std::size_t j) {
+        auto r = f.find_by_address(q[j], std::span(buf));
         benchmark::DoNotOptimize(r);
     });
     state.SetLabel(k.name);
@@ -445,8 +527,7 @@ void find_by_address(benchmark::State& state) {
 
 void find_by_address_kernel_baseline(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    const kernel_view v = view(k, *t);
+    const kernel_view v = view(k);
     const auto q = address_queries(k);
     std::uint64_t size = 0;
     time_calls(state, q.size(), [&](std::size_t j) { benchmark::DoNotOptimize(v.symbol_pos(q[j], &size)); });
@@ -457,18 +538,24 @@ void find_by_address_kernel_baseline(benchmark::State& state) {
 
 BENCHMARK(decode_all)->Unit(benchmark::kMillisecond);
 
-// The one-time cost of attach_index.
+// The one-time cost of the index: kallsyms_index::build (attach_index before
+// the reshape; the name is kept so the figures stay comparable).
 void attach_index_cost(benchmark::State& state) {
     auto& k = kernel();
-    auto t = table_t::open(k.map, k.layout);
-    std::vector<std::uint64_t> storage(t->index_words());
-    for (auto _ : state) benchmark::DoNotOptimize(t->attach_index(storage));
+    auto t = open_table(k);
+    std::vector<std::uint64_t> storage(index_t::words_for(*t));
+    index_t idx;
+    for (auto _ : state) benchmark::DoNotOptimize(idx.build(*t, storage));
     state.SetLabel(k.name);
 }
 BENCHMARK(attach_index_cost)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_all_vmcoreinfo)->Unit(benchmark::kMillisecond);
+BENCHMARK(open_table_cost)->Unit(benchmark::kMicrosecond);
+BENCHMARK(open_table_vmcoreinfo)->Unit(benchmark::kMicrosecond);
 BENCHMARK(decode_all_kernel_baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(find_by_name)->ArgName("index")->Arg(0)->Arg(1);
 BENCHMARK(find_by_name_kernel_sorted_baseline);
 BENCHMARK(find_by_name_kernel_linear_baseline)->Unit(benchmark::kMicrosecond);
 BENCHMARK(find_by_address)->ArgName("index")->Arg(0)->Arg(1);
+BENCHMARK(find_by_address_with_name)->ArgName("index")->Arg(0)->Arg(1);
 BENCHMARK(find_by_address_kernel_baseline);

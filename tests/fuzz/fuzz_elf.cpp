@@ -6,15 +6,16 @@
 #include <string_view>
 
 #include "ksym/elf/elf_file.hpp"
-#include "ksym/image/raw_image.hpp"
-#include "ksym/image/relocation.hpp"
+#include "ksym/elf/relocation.hpp"
+#include "ksym/image/detect.hpp"
+#include "ksym/kallsyms/locate.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #include "ksym/memory/segment_map.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
     ksym::buffer_reader file(bytes, 0);
-    (void)ksym::detect_raw_image(file);
+    (void)ksym::detect_image_format(file);
     (void)ksym::find_rela_addend(file, size, std::endian::little, 0x1000, ksym::r_aarch64_relative);
     auto h = ksym::elf::read_header(file);
     if (!h) return 0;
@@ -31,5 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (name.size() > 64) __builtin_trap();
         return ++n < 100000;
     });
+    (void)ksym::locate_in_elf_symtab(file, *h);
     return 0;
 }

@@ -1,92 +1,415 @@
-// libFuzzer target: the kallsyms decoder over arbitrary memory and layout.
+// libFuzzer target: the kallsyms decoder over arbitrary memory, layout and
+// format, with a differential check of every lookup against the in-order walk.
 //
-// Input: a 40-byte header choosing the target, the encoding and where each
-// array sits (as offsets into the rest of the input), then the memory
-// itself, served by a buffer_reader at a fixed base. Every operation must
-// return a value or a typed error; the sanitizers catch everything else.
+// Input: an 88-byte header (below), then the memory itself, served by a
+// buffer_reader at a fixed base. Each input is decoded twice: with the
+// format resolve_format finds from the layout (stage 2, with hints and
+// optional anchors from the header), and with a format written by hand from
+// the header bits (what firmware configured at build time would do). Every
+// operation must return a value or a typed error (the sanitizers catch the
+// rest), and every lookup that succeeds must agree with for_each:
+//
+//   for_each yields symbols 0, 1, ... until it ends, fails or reaches the cap;
+//   for each probed index i it yielded, at(i), find_by_name(name_i) and
+//   find_by_address(addr_i), on the table and through a kallsyms_index built
+//   on it, must give exactly the symbol for_each gave at the index they
+//   return (find_by_name may return another symbol of the same name, and
+//   find_by_address the first alias at that address). Indices for_each did
+//   not reach are unconstrained. A mismatch traps.
+//
+// Beyond the walk, one rule needs no decoder: a record whose length byte is
+// invalid (0, or longer than any name) cannot be skipped. The target walks
+// the names stream itself from its start to the first such record; symbols
+// after it in the same 256-symbol block, whose stored marker agrees with that
+// walk, can only be reached across it, so at() and every lookup must fail
+// for them (the decoder used to skip a zero length as a one-byte record and
+// decode the bytes after it as other symbols).
+//
+// Header (little-endian):
+//    0 u32 flags (see below)
+//    4 u32 x 8 array positions: num_syms, names, markers, token_table,
+//          token_index, addresses|offsets, relative_base, seqs_of_names
+//          (each base + value % (memory size + 64))
+//   36 u32 count                  hand-made format
+//   40 u64 probe                  an index / address to look up
+//   48 u64 relative base          hand-made format; resolve hint when flag 13
+//   56 u32 x 2 anchor names       offsets of NUL-terminated names in memory
+//   64 u64 x 2 anchor addresses   (resolve hints.known, when flag 21)
+//   80 u32 reserved
+//   84 u32 reserved
+// Flags:
+//    0 kallsyms_addresses (else kallsyms_offsets)    1 relative_base in layout
+//    2 seqs_of_names in layout                       3 NO markers in layout (VMCOREINFO)
+//  4-5 hand-made marker_bytes: 0, 4, 8, 12 (invalid)
+//  6-7 hand-made seq_bytes: 0, 3, 4, 5 (invalid)
+//    8 resolve hint: force the encoding           9-10 encoding (hint and hand-made)
+// 11-12 suffix rule (% 3)                            13 resolve hint: relative base given
+// 14-15 resolve hint marker_bytes: 0, 4, 8, 0    16-17 arch: x86_64, i386, s390x, arm64
+//   18 resolve hint: force seq_bytes, 19: 3 or 4    20 hand-made word size/byte order wrong
+//   21 resolve with anchors (and a workspace table)
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ksym/arch/targets.hpp"
 #include "ksym/core/endian.hpp"
+#include "ksym/kallsyms/index.hpp"
+#include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 
 namespace {
 
 constexpr std::uint64_t base = 0xffffffff81000000ull;
+constexpr std::size_t header_bytes = 88;
+constexpr std::uint32_t walk_cap = 4096;
+
+[[noreturn]] void mismatch() { __builtin_trap(); }
+
+// What for_each yielded for one index.
+struct walked {
+    std::uint64_t address = 0;
+    std::uint64_t size = 0;
+    char type = 0;
+    std::string name;
+};
+
+bool same(const ksym::symbol& s, std::uint32_t i, const walked& w) {
+    return s.index == i && s.address == w.address && s.size == w.size && s.type == w.type && s.name == w.name &&
+           s.module.empty();
+}
+
+// A name must lie at the start of the buffer it was written to, NUL-terminated.
+void check_name(const ksym::symbol& s, std::span<const char> buf) {
+    if (s.name.empty()) return;
+    if (s.name.data() != buf.data() || s.name.size() >= buf.size() || buf[s.name.size()] != '\0') mismatch();
+}
+
+struct input {
+    std::span<const std::byte> mem;
+    std::uint32_t flags = 0;
+    ksym::kallsyms_layout layout;
+    ksym::kallsyms_format hand;  // everything but word_bytes/byte_order, which depend on Arch
+    ksym::resolve_hints hints;
+    std::array<ksym::known_symbol, 2> known{};
+    std::uint64_t probe = 0;
+};
 
 template <class Arch>
-void exercise(std::span<const std::byte> mem, const ksym::kallsyms_layout& layout, const ksym::kallsyms_options& opts,
-              std::uint64_t probe) {
-    ksym::buffer_reader r(mem, base);
-    auto t = ksym::kallsyms_table<ksym::buffer_reader, Arch>::open(r, layout, opts);
-    if (!t) return;
-    std::array<char, ksym::ksym_name_len> buf{};
-    std::uint32_t seen = 0;
-    (void)t->for_each(std::span(buf), [&](const ksym::kallsyms_symbol& s) {
-        // Names must lie inside the buffer and be NUL-terminated.
-        if (s.name.size() >= buf.size() || buf[s.name.size()] != '\0') __builtin_trap();
-        return ++seen < 4096;
-    });
-    const std::uint32_t n = t->size();
-    (void)t->at(static_cast<std::uint32_t>(probe % n), std::span(buf));
-    (void)t->at(n - 1, std::span(buf));
-    (void)t->find_by_address(base + (probe & 0xffff));
-    (void)t->find_by_address(probe);
-    (void)t->find_by_name("vfs_read", std::span(buf));
-    if (n < 4096) (void)t->find_by_name_linear("a", std::span(buf));
-    std::array<char, 4> small{};
-    (void)t->at(0, std::span(small));
-    // Again through a lent index (addresses, name offsets, name hash), on
-    // tables small enough for a fixed buffer: the index is built from the
-    // same hostile bytes and must fail or answer, never read outside them.
-    static std::array<std::uint64_t, 3 * 4096> index;
-    if (t->index_words() <= index.size() && t->attach_index(index).ok()) {
-        (void)t->find_by_name("vfs_read", std::span(buf));
-        std::array<char, ksym::ksym_name_len> last{};  // the name `at` just wrote, as a query
-        if (t->at(static_cast<std::uint32_t>(probe % n), std::span(last)))
-            (void)t->find_by_name(std::string_view(last.data()), std::span(buf));
-        (void)t->find_by_address(probe);
-        (void)t->find_by_address(base + (probe & 0xffff));
-        (void)t->at(static_cast<std::uint32_t>(probe % n), std::span(buf));
-        t->detach_index();
+class checker {
+public:
+    using table_t = ksym::kallsyms_table<ksym::buffer_reader, Arch>;
+    using index_t = ksym::kallsyms_index<ksym::buffer_reader, Arch>;
+
+    checker(table_t& t, const input& in) : t_(t), in_(in) {}
+
+    void run() {
+        walk();
+        const std::uint32_t n = t_.size();
+        const auto m = static_cast<std::uint32_t>(w_.size());
+        find_bad_record(n);
+        if (m > bad_) mismatch();  // the walk decoded past a record it cannot parse
+        // Deriving markers walks every record: it cannot have opened past one.
+        if (t_.format().marker_bytes == 0 && bad_ < n) mismatch();
+        probe_table(n, m);
+
+        // Again through an index, on tables small enough for a fixed buffer:
+        // it is built from the same hostile bytes and must fail or answer as
+        // for_each did.
+        static std::array<std::uint64_t, 1u << 16> storage;
+        static index_t idx;
+        if (index_t::words_for(t_) <= storage.size() && idx.build(t_, storage).ok()) {
+            if (idx.size() != n || bad_ < n) mismatch();  // the build parses every record
+            probe_index(idx, n, m);
+        }
     }
+
+private:
+    // Reference: every symbol for_each yields, in order, until it stops.
+    void walk() {
+        ksym::name_buffer buf;
+        complete_ = t_.for_each(std::span(buf), [&](const ksym::symbol& s) {
+            if (s.index != w_.size()) mismatch();
+            check_name(s, buf);
+            w_.push_back({s.address, s.size, s.type, std::string(s.name)});
+            return w_.size() < walk_cap;
+        }).ok() && w_.size() == t_.size();
+    }
+
+    // The names stream walked without the decoder: the first record whose
+    // length header is invalid (bad_), and the offset of every 256th record
+    // before it.
+    void find_bad_record(std::uint32_t n) {
+        const ksym::kallsyms_format& f = t_.format();
+        const std::uint64_t names = f.layout.names;
+        if (names < base || names - base >= in_.mem.size()) return;
+        const std::byte* p = in_.mem.data() + (names - base);
+        const std::size_t avail = in_.mem.size() - static_cast<std::size_t>(names - base);
+        std::size_t off = 0;
+        for (std::uint32_t i = 0; i < n && i < 8 * walk_cap; ++i) {
+            if (i % 256 == 0) block_start_.push_back(off);
+            if (off >= avail) return;
+            std::size_t hdr = 1, len = static_cast<std::uint8_t>(p[off]);
+            if (len & 0x80) {
+                if (off + 1 >= avail) return;
+                hdr = 2;
+                len = (len & 0x7f) | (std::size_t{static_cast<std::uint8_t>(p[off + 1])} << 7);
+            }
+            if (len == 0 || len > 2 * ksym::name_buffer_size) {
+                bad_ = i;
+                return;
+            }
+            off += hdr + len;
+        }
+    }
+
+    // Whether symbol i can only be reached across the bad record.
+    // Stored markers only: derived ones come from a walk that fails there.
+    bool behind_bad_record(std::uint32_t i) const {
+        const ksym::kallsyms_format& f = t_.format();
+        if (f.marker_bytes == 0 || i <= bad_ || i / 256 != bad_ / 256) return false;
+        const std::uint64_t at = *f.layout.markers + std::uint64_t{i / 256} * f.marker_bytes;
+        if (at < base || at - base > in_.mem.size() || in_.mem.size() - (at - base) < f.marker_bytes) return false;
+        const std::uint64_t marker = ksym::load_n(in_.mem.data() + (at - base), f.marker_bytes, Arch::byte_order);
+        return marker == block_start_[i / 256];
+    }
+
+    // The indices to probe: the input's, the ends, and every one walked if few.
+    std::vector<std::uint32_t> probes(std::uint32_t n, std::uint32_t m) const {
+        std::vector<std::uint32_t> p{static_cast<std::uint32_t>(in_.probe % n), 0, n - 1,
+                                     static_cast<std::uint32_t>((in_.probe >> 32) % n)};
+        if (bad_ < n) {
+            for (std::uint32_t d : {1u, 2u, 3u}) p.push_back(std::min(n - 1, bad_ + d));
+            p.push_back(std::min(n - 1, bad_ / 256 * 256 + 255));
+        }
+        if (m <= 64) {
+            for (std::uint32_t i = 0; i < m; ++i) p.push_back(i);
+        } else {
+            for (std::uint32_t k = 0; k < 16; ++k) p.push_back(static_cast<std::uint32_t>((in_.probe >> (k * 4)) % m));
+            p.push_back(m - 1);
+        }
+        std::sort(p.begin(), p.end());
+        p.erase(std::unique(p.begin(), p.end()), p.end());
+        return p;
+    }
+
+    // A symbol some lookup returned: if for_each reached its index, it must
+    // be what for_each gave there.
+    void agree(const ksym::symbol& s, std::span<const char> buf) const {
+        check_name(s, buf);
+        if (behind_bad_record(s.index)) mismatch();
+        if (s.index < w_.size() && !same(s, s.index, w_[s.index])) mismatch();
+    }
+
+    // find_by_name's answer for a name for_each gave at index i.
+    void agree_name(const ksym::result<ksym::symbol>& r, std::uint32_t i, std::span<const char> buf,
+                    bool must_find_first) const {
+        const std::string& q = w_[i].name;
+        if (!r) {
+            // With every symbol walked, a hash or a scan cannot miss a name.
+            if (must_find_first && r.error().code() == ksym::errc::not_found) mismatch();
+            return;
+        }
+        agree(*r, buf);
+        const ksym::name_suffix_rule rule = t_.format().suffix_rule;
+        if (r->name != q && ksym::detail::cleanup(r->name, rule) != q) mismatch();
+        if (must_find_first) {
+            // The first (lowest-address) symbol of that exact name.
+            std::uint32_t first = 0;
+            while (w_[first].name != q) ++first;
+            if (r->index != first) mismatch();
+        }
+    }
+
+    // find_by_address's answer for address `a`.
+    void agree_address(const ksym::result<ksym::address_match>& r, std::uint64_t a, std::span<const char> buf) const {
+        if (!r) {
+            if (complete_ && !w_.empty() && a >= w_[0].address) mismatch();  // inside a sorted, fully walked table
+            return;
+        }
+        const ksym::symbol& s = r->sym;
+        if (s.address > a || r->offset != a - s.address) mismatch();
+        if (buf.empty()) {
+            if (!s.name.empty() || s.type != '?') mismatch();
+            if (s.index < w_.size()) {
+                const walked& w = w_[s.index];
+                if (s.address != w.address || s.size != w.size) mismatch();
+            }
+        } else {
+            agree(s, buf);
+        }
+        if (complete_) {
+            // The walk checked the order, so the answer is known: the last
+            // symbol at or below `a`, back to the first of its aliases.
+            std::size_t j = w_.size();
+            while (j > 0 && w_[j - 1].address > a) --j;
+            if (j == 0) mismatch();
+            --j;
+            while (j > 0 && w_[j - 1].address == w_[j].address) --j;
+            if (s.index != j) mismatch();
+        }
+    }
+
+    void probe_table(std::uint32_t n, std::uint32_t m) {
+        ksym::name_buffer buf;
+        for (const std::uint32_t i : probes(n, m)) {
+            auto s = t_.at(i, std::span(buf));
+            if (s) {
+                if (s->index != i || behind_bad_record(i)) mismatch();
+                agree(*s, buf);
+            }
+            if (i >= m) continue;
+            if (!w_[i].name.empty()) {
+                agree_name(t_.find_by_name(w_[i].name, std::span(buf)), i, buf,
+                           complete_ && t_.format().seq_bytes == 0);
+                if (n <= walk_cap) agree_name(t_.find_by_name_linear(w_[i].name, std::span(buf)), i, buf, complete_);
+            }
+            agree_address(t_.find_by_address(w_[i].address, std::span(buf)), w_[i].address, buf);
+            agree_address(t_.find_by_address(w_[i].address, {}), w_[i].address, {});
+        }
+        // Arbitrary addresses and names.
+        agree_address(t_.find_by_address(in_.probe, std::span(buf)), in_.probe, buf);
+        agree_address(t_.find_by_address(base + (in_.probe & 0xffff), {}), base + (in_.probe & 0xffff), {});
+        if (auto r = t_.find_by_name("vfs_read", std::span(buf))) agree(*r, buf);
+        std::array<char, 4> small{};
+        if (auto r = t_.at(0, std::span(small))) {
+            check_name(*r, small);
+            if (m > 0 && r->name != std::string_view(w_[0].name)) mismatch();
+        }
+        std::array<char, 1> tiny{};
+        (void)t_.find_by_name("a", std::span(tiny));
+    }
+
+    void probe_index(const index_t& idx, std::uint32_t n, std::uint32_t m) const {
+        ksym::name_buffer buf;
+        const bool exact = t_.format().suffix_rule == ksym::name_suffix_rule::exact;
+        for (const std::uint32_t i : probes(n, m)) {
+            auto s = idx.at(i, std::span(buf));
+            if (s) {
+                if (s->index != i) mismatch();
+                agree(*s, buf);
+            }
+            if (i >= m) continue;
+            if (!w_[i].name.empty())
+                agree_name(idx.find_by_name(w_[i].name, std::span(buf)), i, buf,
+                           complete_ && (exact || t_.format().seq_bytes == 0));
+            agree_address(idx.find_by_address(w_[i].address, std::span(buf)), w_[i].address, buf);
+            agree_address(idx.find_by_address(w_[i].address, {}), w_[i].address, {});
+        }
+        agree_address(idx.find_by_address(in_.probe, std::span(buf)), in_.probe, buf);
+        agree_address(idx.find_by_address(base + (in_.probe & 0xffff), {}), base + (in_.probe & 0xffff), {});
+        if (auto r = idx.find_by_name("vfs_read", std::span(buf))) agree(*r, buf);
+    }
+
+    table_t& t_;
+    const input& in_;
+    std::vector<walked> w_;
+    bool complete_ = false;
+    std::uint32_t bad_ = UINT32_MAX;          // first record with an invalid length header
+    std::vector<std::size_t> block_start_;    // offset of records 0, 256, ... before it
+};
+
+template <class Arch>
+void exercise(const input& in) {
+    using table_t = ksym::kallsyms_table<ksym::buffer_reader, Arch>;
+    static table_t table;  // about 45 KiB, reopened for every format below
+    ksym::buffer_reader r(in.mem, base);
+
+    // Stage 2 from the layout, as a map or VMCOREINFO would give it.
+    ksym::result<ksym::kallsyms_format> resolved = ksym::status{ksym::errc::not_found};
+    if (in.flags & (1u << 21)) {
+        ksym::resolve_hints h = in.hints;
+        h.known = in.known;
+        resolved = ksym::resolve_format<Arch>(r, in.layout, h, table);
+    } else {
+        resolved = ksym::resolve_format<Arch>(r, in.layout, in.hints);
+    }
+    if (resolved) {
+        if (resolved->layout != in.layout || resolved->count == 0) mismatch();
+        if (table.open(r, *resolved).ok()) checker<Arch>(table, in).run();
+    }
+
+    // The same memory through a format written by hand.
+    ksym::kallsyms_format f = in.hand;
+    f.word_bytes = sizeof(typename Arch::word);
+    f.byte_order = Arch::byte_order;
+    if (in.flags & (1u << 20)) {
+        f.word_bytes = static_cast<std::uint8_t>(12 - f.word_bytes);
+        f.byte_order = f.byte_order == std::endian::little ? std::endian::big : std::endian::little;
+    }
+    const ksym::status s = table.open(r, f);
+    if ((in.flags & (1u << 20)) && s.ok()) mismatch();
+    if (s.ok()) checker<Arch>(table, in).run();
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size < 40) return 0;
+    if (size < header_bytes) return 0;
     const auto* bytes = reinterpret_cast<const std::byte*>(data);
-    auto field = [&](std::size_t i) { return base + ksym::load<std::uint32_t>(bytes + 4 + 4 * i, std::endian::little) % (size - 40 + 64); };
-    const auto flags = ksym::load<std::uint32_t>(bytes, std::endian::little);
-    ksym::kallsyms_layout l;
+    auto u32 = [&](std::size_t at) { return ksym::load<std::uint32_t>(bytes + at, std::endian::little); };
+    auto u64 = [&](std::size_t at) { return ksym::load<std::uint64_t>(bytes + at, std::endian::little); };
+    input in;
+    in.mem = std::span<const std::byte>(bytes + header_bytes, size - header_bytes);
+    auto field = [&](std::size_t i) { return base + u32(4 + 4 * i) % (in.mem.size() + 64); };
+    const std::uint32_t flags = in.flags = u32(0);
+
+    ksym::kallsyms_layout& l = in.layout;
     l.num_syms = field(0);
     l.names = field(1);
-    l.markers = field(2);
+    if (!(flags & 8)) l.markers = field(2);
     l.token_table = field(3);
     l.token_index = field(4);
     if (flags & 1) l.addresses = field(5);
     else l.offsets = field(5);
     if (flags & 2) l.relative_base = field(6);
     if (flags & 4) l.seqs_of_names = field(7);
-    if (flags & 8) l.relative_base_value = field(8);
-    l.marker_bytes = static_cast<std::uint8_t>((flags >> 4) & 0xc);  // 0 (infer), 4, 8 or 12 (invalid)
-    ksym::kallsyms_options o;
-    if (flags & 0x100) o.encoding = static_cast<ksym::address_encoding>((flags >> 9) & 3);
-    o.suffix_rule = static_cast<ksym::name_suffix_rule>(((flags >> 11) & 3) % 3);
-    o.seq_bytes = static_cast<std::uint8_t>(((flags >> 13) & 7) % 5);
-    const std::span<const std::byte> mem(bytes + 40, size - 40);
-    const std::uint64_t probe = ksym::load<std::uint64_t>(bytes + 32, std::endian::little);
+
+    const auto encoding = static_cast<ksym::address_encoding>((flags >> 9) & 3);
+    const auto rule = static_cast<ksym::name_suffix_rule>(((flags >> 11) & 3) % 3);
+    const std::uint64_t relative_base = u64(48);
+
+    ksym::resolve_hints& h = in.hints;
+    if (flags & 0x100) h.encoding = encoding;
+    if (flags & (1u << 13)) h.relative_base = relative_base;
+    h.marker_bytes = static_cast<std::uint8_t>(std::array{0, 4, 8, 0}[(flags >> 14) & 3]);
+    if (flags & (1u << 18)) h.seq_bytes = (flags & (1u << 19)) ? 4 : 3;
+    h.suffix_rule = rule;
+
+    ksym::kallsyms_format& f = in.hand;
+    f.layout = l;
+    f.count = u32(36);
+    f.marker_bytes = static_cast<std::uint8_t>(4 * ((flags >> 4) & 3));
+    f.seq_bytes = static_cast<std::uint8_t>(std::array{0, 3, 4, 5}[(flags >> 6) & 3]);
+    f.encoding = encoding;
+    f.relative_base = relative_base;
+    f.suffix_rule = rule;
+
+    // Anchor names: NUL-terminated strings in the memory, at most 64 bytes.
+    for (std::size_t k = 0; k < in.known.size(); ++k) {
+        std::string_view name;
+        if (!in.mem.empty()) {
+            const std::size_t at = u32(56 + 4 * k) % in.mem.size();
+            const char* p = reinterpret_cast<const char*>(in.mem.data()) + at;
+            const std::size_t max = std::min<std::size_t>(64, in.mem.size() - at);
+            name = std::string_view(p, max);
+            name = name.substr(0, name.find('\0'));
+        }
+        in.known[k] = {name, u64(64 + 8 * k)};
+    }
+    in.probe = u64(40);
+
     switch ((flags >> 16) & 3) {
-    case 0: exercise<ksym::arch::x86_64>(mem, l, o, probe); break;
-    case 1: exercise<ksym::arch::i386>(mem, l, o, probe); break;
-    case 2: exercise<ksym::arch::s390x>(mem, l, o, probe); break;
-    default: exercise<ksym::arch::arm64>(mem, l, o, probe); break;
+    case 0: exercise<ksym::arch::x86_64>(in); break;
+    case 1: exercise<ksym::arch::i386>(in); break;
+    case 2: exercise<ksym::arch::s390x>(in); break;
+    default: exercise<ksym::arch::arm64>(in); break;
     }
     return 0;
 }

@@ -1,11 +1,11 @@
 // libFuzzer target: the text parsers (System.map / nm / /proc/kallsyms
-// lines, VMCOREINFO) and layout discovery over hostile text.
+// lines, VMCOREINFO) and stage 1 (locate) over hostile text.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "ksym/core/kernel_version.hpp"
-#include "ksym/kallsyms/discover.hpp"
+#include "ksym/kallsyms/locate.hpp"
 #include "ksym/text/nm_text.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
 
@@ -17,8 +17,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (l.name.data() < text.data() || l.name.data() + l.name.size() > text.data() + text.size()) __builtin_trap();
         ++lines;
     });
-    (void)ksym::layout_from_system_map(text);
-    (void)ksym::layout_from_vmcoreinfo(text);
+    // A location's anchors must point into the input (names come from it)
+    // or be the fixed anchor names; VMCOREINFO never gives markers or seqs.
+    auto check = [&](const ksym::result<ksym::kallsyms_location>& loc) {
+        if (!loc) return;
+        if (loc->known_count > loc->known.size()) __builtin_trap();
+        for (const auto& k : loc->anchors())
+            if (k.name.empty() || !loc->anchor(k.name) || *loc->anchor(k.name) != k.address) __builtin_trap();
+        if (!loc->layout.addresses && !loc->layout.offsets) __builtin_trap();
+    };
+    check(ksym::locate_in_system_map(text));
+    auto vmci = ksym::locate_in_vmcoreinfo(text);
+    check(vmci);
+    if (vmci && (vmci->layout.markers || vmci->layout.seqs_of_names)) __builtin_trap();
     if (auto v = ksym::vmcoreinfo_value(text, "OSRELEASE")) (void)ksym::kernel_version::parse(*v);
     (void)ksym::kernel_version::parse(text);
     return 0;

@@ -1,5 +1,6 @@
-// Writes the fuzz seed corpora: valid kallsyms tables in each encoding with
-// the fuzz header that locates them, and synthetic ELF files.
+// Writes the fuzz seed corpora: valid kallsyms tables in each encoding and
+// era with the fuzz header that locates them (fuzz_kallsyms.cpp), and
+// synthetic ELF files. The regress-* seeds are fuzzer finds, kept as files.
 // Usage: make_seeds DIR   (writes DIR/kallsyms/* and DIR/elf/*)
 #include <cstdio>
 #include <string>
@@ -10,35 +11,107 @@
 
 namespace {
 constexpr std::uint64_t base = 0xffffffff81000000ull;
+constexpr std::size_t header_bytes = 88;  // see fuzz_kallsyms.cpp for the layout
 
-std::vector<std::byte> kallsyms_seed(ksym::address_encoding enc, std::uint32_t arch_sel, std::size_t word,
-                                     std::endian order) {
+struct seed_spec {
+    ksym::address_encoding enc = ksym::address_encoding::base_relative;
+    std::uint32_t arch_sel = 0;  // x86_64, i386, s390x, arm64
+    std::size_t word = 8;
+    std::endian order = std::endian::little;
+    bool vmcoreinfo = false;     // layout without markers and seqs_of_names
+    bool anchors = false;        // two anchors from the table, for resolve's workspace overload
+    bool zero_base = false;      // stored kallsyms_relative_base 0 (raw arm64 Image): anchors solve it
+    bool old_era = false;        // pre-4.20: word-sized num_syms and markers, no seqs, 1-byte lengths
+    std::size_t long_names = 0;  // names needing 2-byte lengths
+    std::uint8_t seq_bytes = 3;
+    std::uint32_t suffix_rule = 0;
+    int zero_record = -1;        // zero this record's length byte (a corrupt table)
+};
+
+// A valid table in memory, with the header that locates it and a hand-made
+// format that matches what resolve_format finds.
+std::vector<std::byte> kallsyms_seed(const seed_spec& sp) {
     ksym_test::synth_options so;
     so.count = 300;
-    so.percpu = enc == ksym::address_encoding::absolute_percpu ? 5 : 0;
-    so.start = word == 8 ? 0xffffffff80000000ull : 0x80000000ull;
+    so.percpu = sp.enc == ksym::address_encoding::absolute_percpu ? 5 : 0;
+    so.start = sp.word == 8 ? 0xffffffff80000000ull : 0x80000000ull;
+    so.long_names = sp.long_names;
     ksym::encoder_options eo;
-    eo.encoding = enc;
-    eo.word_bytes = word;
-    eo.byte_order = order;
-    eo.base = word == 8 ? base : (base & 0xffffffffull);
+    eo.encoding = sp.enc;
+    eo.word_bytes = sp.word;
+    eo.byte_order = sp.order;
+    eo.base = sp.word == 8 ? base : (base & 0xffffffffull);
+    eo.seq_bytes = sp.seq_bytes;
+    if (sp.old_era) {
+        eo.num_syms_word = true;
+        eo.marker_bytes = static_cast<std::uint8_t>(sp.word);
+        eo.seqs_of_names = false;
+        eo.long_names = false;
+    }
     auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);
     if (!t) return {};
-    std::vector<std::byte> out(40);
-    std::uint32_t flags = arch_sel << 16;
-    const auto& L = t->layout;
+    ksym::kallsyms_layout L = t->layout;
+    ksym::kallsyms_format F = t->format;
+    if (sp.vmcoreinfo) {
+        L.markers.reset();
+        L.seqs_of_names.reset();
+        F.marker_bytes = 0;
+        F.seq_bytes = 0;
+    }
+    std::vector<std::byte> mem = t->blob;
+    if (sp.zero_record >= 0) {
+        std::size_t at = L.names - eo.base;
+        for (int k = 0; k < sp.zero_record; ++k) {
+            const auto b0 = static_cast<std::uint8_t>(mem[at]);
+            at += b0 & 0x80 ? 2 + ((b0 & 0x7fu) | (unsigned{static_cast<std::uint8_t>(mem[at + 1])} << 7)) : 1u + b0;
+        }
+        mem[at] = std::byte{0};
+    }
+    if (sp.zero_base && L.relative_base)
+        for (std::size_t k = 0; k < sp.word; ++k) mem[*L.relative_base - eo.base + k] = std::byte{0};
+
+    std::vector<std::byte> out(header_bytes);
     auto off = [&](std::uint64_t a) { return static_cast<std::uint32_t>(a - eo.base); };
+    std::uint32_t flags = sp.arch_sel << 16;
     if (L.addresses) flags |= 1;
     if (L.relative_base) flags |= 2;
     if (L.seqs_of_names) flags |= 4;
-    ksym_test::put(out, 0, flags, 4, std::endian::little);
-    const std::uint32_t f[] = {off(L.num_syms), off(L.names), off(L.markers), off(L.token_table), off(L.token_index),
+    if (!L.markers) flags |= 8;
+    flags |= std::uint32_t{F.marker_bytes / 4u} << 4;
+    flags |= std::uint32_t{F.seq_bytes == 0 ? 0u : F.seq_bytes == 3 ? 1u : 2u} << 6;
+    flags |= static_cast<std::uint32_t>(F.encoding) << 9;
+    flags |= sp.suffix_rule << 11;
+    if (sp.anchors) flags |= 1u << 21;
+    const std::uint32_t f[] = {off(L.num_syms),
+                               off(L.names),
+                               L.markers ? off(*L.markers) : 0,
+                               off(L.token_table),
+                               off(L.token_index),
                                off(L.addresses ? *L.addresses : *L.offsets),
                                L.relative_base ? off(*L.relative_base) : 0,
                                L.seqs_of_names ? off(*L.seqs_of_names) : 0};
-    for (std::size_t i = 0; i < 7; ++i) ksym_test::put(out, 4 + 4 * i, f[i], 4, std::endian::little);
-    ksym_test::put(out, 32, base + 0x1234, 8, std::endian::little);
-    out.insert(out.end(), t->blob.begin(), t->blob.end());
+    ksym_test::put(out, 0, flags, 4, std::endian::little);
+    for (std::size_t i = 0; i < 8; ++i) ksym_test::put(out, 4 + 4 * i, f[i], 4, std::endian::little);
+    ksym_test::put(out, 36, F.count, 4, std::endian::little);
+    ksym_test::put(out, 40, base + 0x1234, 8, std::endian::little);
+    ksym_test::put(out, 48, F.relative_base, 8, std::endian::little);
+    if (sp.anchors) {
+        // Two symbols whose names occur once, as plain strings after the table.
+        std::size_t found = 0;
+        for (std::size_t i = so.percpu; i < t->symbols.size() && found < 2; i += 97) {
+            const auto& s = t->symbols[i];
+            std::size_t same = 0;
+            for (const auto& o : t->symbols) same += o.name == s.name ? 1 : 0;
+            if (same != 1) continue;
+            ksym_test::put(out, 56 + 4 * found, mem.size(), 4, std::endian::little);
+            ksym_test::put(out, 64 + 8 * found, s.address, 8, std::endian::little);
+            for (char c : s.name) mem.push_back(static_cast<std::byte>(c));
+            mem.push_back(std::byte{0});
+            ++found;
+        }
+        if (found != 2) return {};
+    }
+    out.insert(out.end(), mem.begin(), mem.end());
     return out;
 }
 }  // namespace
@@ -48,11 +121,26 @@ int main(int argc, char** argv) {
     const std::string dir = argv[1];
     using E = ksym::address_encoding;
     bool ok = true;
-    ok &= ksym_test::write_file(dir + "/kallsyms/base_relative_x86_64", kallsyms_seed(E::base_relative, 0, 8, std::endian::little));
-    ok &= ksym_test::write_file(dir + "/kallsyms/absolute_percpu_x86_64", kallsyms_seed(E::absolute_percpu, 0, 8, std::endian::little));
-    ok &= ksym_test::write_file(dir + "/kallsyms/place_relative_arm64", kallsyms_seed(E::place_relative, 3, 8, std::endian::little));
-    ok &= ksym_test::write_file(dir + "/kallsyms/absolute_i386", kallsyms_seed(E::absolute, 1, 4, std::endian::little));
-    ok &= ksym_test::write_file(dir + "/kallsyms/base_relative_s390x", kallsyms_seed(E::base_relative, 2, 8, std::endian::big));
+    auto seed = [&](const char* name, const seed_spec& sp) {
+        const auto bytes = kallsyms_seed(sp);
+        ok &= !bytes.empty() && ksym_test::write_file(dir + "/kallsyms/" + name, bytes);
+    };
+    seed("base_relative_x86_64", {});
+    seed("absolute_percpu_x86_64", {.enc = E::absolute_percpu, .anchors = true});
+    seed("place_relative_arm64", {.enc = E::place_relative, .arch_sel = 3});
+    seed("absolute_i386", {.enc = E::absolute, .arch_sel = 1, .word = 4});
+    seed("base_relative_s390x", {.arch_sel = 2, .order = std::endian::big});
+    // VMCOREINFO names neither markers nor seqs_of_names: derived markers, linear name search.
+    seed("vmcoreinfo_place_relative_x86_64", {.enc = E::place_relative, .vmcoreinfo = true, .suffix_rule = 2});
+    seed("vmcoreinfo_base_relative_x86_64", {.vmcoreinfo = true});
+    // A raw arm64 Image: stored base 0, solved from two anchors.
+    seed("anchored_zero_base_arm64", {.arch_sel = 3, .anchors = true, .zero_base = true});
+    // Before 4.20 on a big-endian 64-bit target: word-sized num_syms and markers.
+    seed("old_era_absolute_s390x", {.enc = E::absolute, .arch_sel = 2, .order = std::endian::big, .old_era = true});
+    // 2-byte record lengths, 4-byte seqs_of_names (some 6.1.y), clang LTO suffix rule.
+    seed("long_names_seq4_x86_64", {.long_names = 20, .seq_bytes = 4, .suffix_rule = 1});
+    // Record 10's length byte 0: nothing after it in its marker block may decode.
+    seed("zero_length_record_x86_64", {.zero_record = 10});
 
     ksym_test::synth_options so;
     so.count = 50;
