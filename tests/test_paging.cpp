@@ -243,3 +243,36 @@ TEST_CASE("arm64 hostile descriptors: reserved types, illegal blocks, self-refer
     bad.page_shift = 13;
     CHECK(bad.translate(m, va).error() == errc::invalid_argument);
 }
+
+TEST_CASE("arm64 large blocks: 1 GiB (4K), 64 GiB (16K, LPA2), 4 TiB (64K, 52-bit) and 512 GiB (4K, LPA2)") {
+    struct big {
+        unsigned page_shift, va_bits, level;
+    };
+    for (const big b : {big{12, 48, 2}, big{12, 52, 2}, big{12, 52, 3}, big{14, 52, 2}, big{16, 52, 2}}) {
+        CAPTURE(b.page_shift);
+        CAPTURE(b.va_bits);
+        CAPTURE(b.level);
+        ksym_test::arm64_tables t(b.page_shift, b.va_bits);
+        ksym::arm64_paging p;
+        p.page_shift = static_cast<std::uint8_t>(b.page_shift);
+        p.va_bits = static_cast<std::uint8_t>(b.va_bits);
+        p.root = t.root;
+        const std::uint64_t size = std::uint64_t{1} << (b.page_shift + (b.page_shift - 3) * b.level);
+        const std::uint64_t va = (~std::uint64_t{0} << b.va_bits) + size;  // the second block of TTBR1
+        const std::uint64_t pa = 3 * size;  // aligned, and above 48 bits for the largest
+        t.map(va, pa, b.level);
+        auto mem = t.reader();
+        auto r = p.translate(mem, va + 0x123456);
+        REQUIRE(r);
+        CHECK(*r == translation{pa + 0x123456, size, static_cast<std::uint8_t>(b.level), false});
+        // The same block one level too high for the mode is refused.
+        if (b.page_shift == 12 && b.va_bits == 48) {
+            ksym_test::arm64_tables u(12, 48);
+            u.map(va, 0, 3);
+            auto um = u.reader();
+            ksym::arm64_paging pu = p;
+            pu.root = u.root;
+            CHECK(pu.translate(um, va).error() == errc::corrupt);
+        }
+    }
+}
