@@ -7,6 +7,8 @@
 // corpus, a synthetic 200k-symbol table stands in (and says so).
 #include <benchmark/benchmark.h>
 
+#include "timer.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -19,10 +21,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 #include "ksym/arch/targets.hpp"
 #include "ksym/elf/elf_file.hpp"
@@ -327,31 +325,8 @@ std::vector<std::uint64_t> address_queries(const loaded_kernel& k) {
 // (the median of back-to-back reads) subtracted, giving p50/p99 counters. On
 // x86-64 the timer is the time-stamp counter (steady_clock ticks too coarsely
 // for calls of ~100 ns), calibrated against steady_clock.
-#if defined(__x86_64__)
-std::uint64_t ticks() {
-    _mm_lfence();
-    const std::uint64_t t = __rdtsc();
-    _mm_lfence();
-    return t;
-}
-double ns_per_tick() {
-    using clock = std::chrono::steady_clock;
-    const auto c0 = clock::now();
-    const std::uint64_t t0 = ticks();
-    while (clock::now() - c0 < std::chrono::milliseconds(20)) {
-    }
-    const std::uint64_t t1 = ticks();
-    const auto c1 = clock::now();
-    return std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(t1 - t0);
-}
-#else
-std::uint64_t ticks() {
-    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
-double ns_per_tick() {
-    return 1e9 * std::chrono::steady_clock::period::num / std::chrono::steady_clock::period::den;
-}
-#endif
+using ksym_bench::ns_per_tick;
+using ksym_bench::ticks;
 
 template <class F>
 void latency_counters(benchmark::State& state, std::size_t samples, F&& call) {

@@ -37,6 +37,8 @@
 // hits, 8 otherwise) and the batch time divided: p50/p99 of batch means.
 #include <benchmark/benchmark.h>
 
+#include "timer.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -60,10 +62,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 #include "ksym/dump/elf_core.hpp"
 #include "ksym/elf/elf_file.hpp"
@@ -537,31 +535,8 @@ std::unique_ptr<dump_case> load_case(const std::string& name) {
 
 // ---- Timing ----------------------------------------------------------------
 
-#if defined(__x86_64__)
-std::uint64_t ticks() {
-    _mm_lfence();
-    const std::uint64_t t = __rdtsc();
-    _mm_lfence();
-    return t;
-}
-double ns_per_tick() {
-    using clock = std::chrono::steady_clock;
-    const auto c0 = clock::now();
-    const std::uint64_t t0 = ticks();
-    while (clock::now() - c0 < std::chrono::milliseconds(20)) {
-    }
-    const std::uint64_t t1 = ticks();
-    const auto c1 = clock::now();
-    return std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(t1 - t0);
-}
-#else
-std::uint64_t ticks() {
-    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
-double ns_per_tick() {
-    return 1e9 * std::chrono::steady_clock::period::num / std::chrono::steady_clock::period::den;
-}
-#endif
+using ksym_bench::ns_per_tick;
+using ksym_bench::ticks;
 
 // The timed loop over call(0..n-1), then per-call p50/p99: each sample times
 // `batch` consecutive calls (the timer's own cost subtracted) and divides.
