@@ -105,18 +105,8 @@ fetch_one() { # id arch pattern
     echo "$id: cached ($(awk '/^release/ { print $2 }' "$dir/meta"))"
     return
   fi
-  local dbg release version image_pkg
-  dbg=$(newest "$pattern" "$arch")
-  [ -n "$dbg" ] || die "$id: no package matches $pattern for $arch"
-  release=${dbg#linux-image-}; release=${release%-dbg}
-  version=$(candidate_version "$dbg" "$arch")
-  # bookworm and its backports ship the image in linux-image-*-unsigned;
-  # from 7.x sid ships it in linux-binary-unsigned-*.
-  image_pkg=
-  for p in "linux-image-$release-unsigned" "linux-binary-unsigned-$release" "linux-image-$release"; do
-    if [ "$(candidate_version "$p" "$arch")" = "$version" ]; then image_pkg=$p; break; fi
-  done
-  [ -n "$image_pkg" ] || die "$id: no image package for $release at $version"
+  local release version image_pkg
+  newest_kernel "$id" "$pattern" "$arch"
   if [ "${list_only:-0}" = 1 ]; then
     echo "$id: $dbg $image_pkg $version ($arch)"
     return

@@ -8,7 +8,7 @@
 # changes and no root is needed.
 #
 # The caller sets $aptdir and defines die(); this file defines apt_opts and
-# setup_apt, apt_update, newest and candidate_version.
+# setup_apt, apt_update, newest, candidate_version and newest_kernel.
 
 # The machine's Debian entries, one "URI<TAB>suite<TAB>components<TAB>signed-by"
 # line per URI and suite, from deb822 .sources files and one-line .list files.
@@ -130,4 +130,20 @@ newest() { # pattern arch -> newest package name
 candidate_version() { # package arch
   apt-cache "${apt_opts[@]}" show "$1:$2" 2>/dev/null |
     awk '/^Version:/ { print $2 }' | sort -V | tail -n1
+}
+
+# The newest kernel matching a -dbg package pattern and the package that
+# holds its image at the same version: bookworm and its backports ship it in
+# linux-image-*-unsigned; from 7.x sid ships it in linux-binary-unsigned-*.
+newest_kernel() { # id pattern arch -> sets release version image_pkg
+  local id=$1 dbg p
+  dbg=$(newest "$2" "$3")
+  [ -n "$dbg" ] || die "$id: no package matches $2 for $3"
+  release=${dbg#linux-image-}; release=${release%-dbg}
+  version=$(candidate_version "$dbg" "$3")
+  image_pkg=
+  for p in "linux-image-$release-unsigned" "linux-binary-unsigned-$release" "linux-image-$release"; do
+    if [ "$(candidate_version "$p" "$3")" = "$version" ]; then image_pkg=$p; break; fi
+  done
+  [ -n "$image_pkg" ] || die "$id: no image package for $release at $version"
 }

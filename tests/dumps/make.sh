@@ -240,7 +240,7 @@ trap cleanup EXIT
 # Which build: the corpus's, when it has this case and the archive still
 # serves it; else the newest, chosen as the corpus chooses it.
 resolve_kernel() { # case arch pattern -> sets release version image_pkg
-  local id=$1 arch=$2 pattern=$3 meta=$cache/corpus/$1/meta dbg p
+  local id=$1 arch=$2 pattern=$3 meta=$cache/corpus/$1/meta
   release='' version='' image_pkg=''
   if [ -s "$meta" ]; then
     release=$(awk '$1 == "release" { print $2 }' "$meta")
@@ -251,15 +251,7 @@ resolve_kernel() { # case arch pattern -> sets release version image_pkg
     fi
     say "$id: the corpus's $release $version is no longer served; taking the newest"
   fi
-  dbg=$(newest "$pattern" "$arch")
-  [ -n "$dbg" ] || die "$id: no package matches $pattern for $arch"
-  release=${dbg#linux-image-}; release=${release%-dbg}
-  version=$(candidate_version "$dbg" "$arch")
-  image_pkg=
-  for p in "linux-image-$release-unsigned" "linux-binary-unsigned-$release" "linux-image-$release"; do
-    if [ "$(candidate_version "$p" "$arch")" = "$version" ]; then image_pkg=$p; break; fi
-  done
-  [ -n "$image_pkg" ] || die "$id: no image package for $release at $version"
+  newest_kernel "$id" "$pattern" "$arch"
 }
 
 make_case() { # case arch pattern cpu
