@@ -157,28 +157,46 @@ public:
         auto start = seek(first);
         if (!start) return start.error();
         std::uint64_t off = *start;
-        constexpr std::uint32_t block = 128;
-        std::array<std::uint64_t, block + 1> a;  // filled by each read before use
+        // Addresses are decoded 63 at a time, with the entry after them,
+        // from raw entries read 1 KiB at a time (four blocks a read for
+        // 4-byte entries): small buffers for small stacks, few reader calls.
+        constexpr std::uint32_t block = 63;
+        std::array<std::uint64_t, block + 1> a;  // decoded before use
+        std::array<std::byte, 1024> raw;         // entries [raw_first, raw_first + raw_count)
+        std::uint32_t raw_first = 0, raw_count = 0;
         const std::size_t width = detail::address_entry_bytes(fmt_);
+        const auto entry_at = [&](std::uint32_t i) { return detail::address_array(fmt_) + std::uint64_t{i} * width; };
         std::uint64_t prev = 0;
-        // The next index a marker starts (a comparison per symbol, not a division).
+        // The next index a marker starts (a comparison per symbol, not a
+        // division), and stored markers read 16 at a time.
         std::uint32_t next_marker = (first / marker_stride_ + 1) * marker_stride_;
+        marker_run run;
+        symbol sym;  // every field but module is set for each symbol
         for (std::uint32_t base = first; base < last; base += block) {
             const std::uint32_t count = std::min(block, last - base);
             // One entry past the block, when the table has it: the size of
             // the block's last symbol then needs no read of its own.
             std::uint32_t have = std::min(count + 1, n_ - base);
-            if (status s = detail::read_addresses(br_, fmt_, base, std::span(a).first(have)); !s) {
-                if (have == count) return s;
-                have = count;  // the entry past the block is unreadable: next_higher reports it
-                if (status t = detail::read_addresses(br_, fmt_, base, std::span(a).first(have)); !t) return t;
+            if (base + have > raw_first + raw_count) {
+                raw_first = base;
+                raw_count = std::min(static_cast<std::uint32_t>(raw.size() / width), n_ - base);
+                // A run into unreadable memory: the block and the entry past
+                // it, else the block alone (next_higher reports the rest).
+                for (const std::uint32_t want : {raw_count, have, count}) {
+                    raw_count = want;
+                    const status s = br_.read_bytes(entry_at(base), std::span(raw).first(want * width));
+                    if (s) break;
+                    if (want == count) return s;
+                }
+                have = std::min(have, raw_count);
             }
+            detail::decode_addresses<Arch>(fmt_, raw.data() + (base - raw_first) * width, entry_at(base),
+                                           std::span(a).first(have));
             std::uint32_t j = 0;  // first entry above a[k]; monotone because the addresses are
             for (std::uint32_t k = 0; k < count; ++k) {
-                symbol sym;
                 sym.index = base + k;
                 sym.address = a[k];
-                if (sym.index > first && a[k] < prev)
+                if (a[k] < prev)
                     return {errc::corrupt, detail::address_array(fmt_) + std::uint64_t{sym.index} * width};
                 prev = a[k];
                 j = std::max(j, k + 1);
@@ -194,7 +212,7 @@ public:
                     next_marker += marker_stride_;
                     // The walk is the reference: markers that disagree with
                     // it would send at() to another record.
-                    auto m = marker(sym.index / marker_stride_);
+                    auto m = run.get(*this, sym.index / marker_stride_);
                     if (!m) return m.error();
                     if (*m != off) return {errc::corrupt, fmt_.layout.markers.value_or(fmt_.layout.names)};
                 }
@@ -315,6 +333,35 @@ private:
     // first probes (see detail::name_search).
     static constexpr std::size_t aux_entries = 2048;
 
+    // Stored markers for an in-order walk, read a run at a time.
+    struct marker_run {
+        std::array<std::uint64_t, 16> v;  // filled by each read before use
+        std::uint32_t first = 0, count = 0;
+        constexpr result<std::uint64_t> get(kallsyms_table& t, std::uint32_t m) {
+            if (t.fmt_.marker_bytes == 0) return std::uint64_t{t.aux_[m]};
+            if (m - first >= count) {
+                const std::uint32_t total = (t.n_ + t.marker_stride_ - 1) / t.marker_stride_;
+                if (m >= total) return t.marker(m);
+                first = m;
+                count = std::min<std::uint32_t>(static_cast<std::uint32_t>(v.size()), total - m);
+                const std::uint64_t at = *t.fmt_.layout.markers + std::uint64_t{m} * t.fmt_.marker_bytes;
+                status s;
+                if (t.fmt_.marker_bytes == 8) {
+                    s = t.br_.read_array(at, std::span(v).first(count));
+                } else {
+                    std::array<std::uint32_t, 16> w;  // filled by the read before use
+                    s = t.br_.read_array(at, std::span(w).first(count));
+                    for (std::uint32_t i = 0; s.ok() && i < count; ++i) v[i] = w[i];
+                }
+                if (!s) {
+                    count = 0;
+                    return t.marker(m);  // the run reaches unreadable memory: this one alone
+                }
+            }
+            return v[m - first];
+        }
+    };
+
     constexpr result<std::uint64_t> marker(std::uint32_t m) {
         if (fmt_.marker_bytes == 0) return std::uint64_t{aux_[m]};
         const std::uint64_t at = *fmt_.layout.markers + std::uint64_t{m} * fmt_.marker_bytes;
@@ -384,10 +431,15 @@ private:
     // Distance from `at` to the first address above it among symbols
     // [j, n), read 16 at a time; 0 when none is.
     constexpr result<std::uint64_t> next_higher(std::uint32_t j, std::uint64_t at) {
-        std::array<std::uint64_t, 16> a;  // filled by each read before use
-        for (; j < n_; j += static_cast<std::uint32_t>(a.size())) {
-            const std::size_t c = std::min<std::size_t>(a.size(), n_ - j);
-            if (status s = detail::read_addresses(br_, fmt_, j, std::span(a).first(c)); !s) return s;
+        constexpr std::size_t chunk = 16;
+        std::array<std::uint64_t, chunk> a;                       // decoded before use
+        std::array<std::byte, chunk * sizeof(word)> raw;          // filled by each read before use
+        const std::size_t width = detail::address_entry_bytes(fmt_);
+        for (; j < n_; j += static_cast<std::uint32_t>(chunk)) {
+            const std::size_t c = std::min<std::size_t>(chunk, n_ - j);
+            const std::uint64_t where = detail::address_array(fmt_) + std::uint64_t{j} * width;
+            if (status s = br_.read_bytes(where, std::span(raw).first(c * width)); !s) return s;
+            detail::decode_addresses<Arch>(fmt_, raw.data(), where, std::span(a).first(c));
             for (std::size_t k = 0; k < c; ++k)
                 if (a[k] > at) return a[k] - at;
         }

@@ -1,6 +1,7 @@
 #pragma once
 // The 256 expansion tokens of a kallsyms table, held in a fixed buffer.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,7 @@ public:
     template <MemoryReader R, ArchTraits Arch>
     constexpr status load(batch_reader<R, Arch>& br, std::uint64_t token_table_addr, std::uint64_t token_index_addr) {
         std::array<std::uint16_t, 256> index{};
+        max_len_ = 0;
         if (status s = br.read_array(token_index_addr, std::span(index)); !s) return s;
         std::uint16_t top = 0;
         for (auto v : index) top = v > top ? v : top;
@@ -50,6 +52,7 @@ public:
             while (off + len < size && raw_[off + len] != '\0') ++len;
             if (off + len >= size) return {errc::corrupt, token_index_addr + 2 * t};
             if (len > 255) return {errc::unsupported, token_table_addr + off};
+            max_len_ = std::max(max_len_, len);
             off_[t] = static_cast<std::uint16_t>(off);
             len_[t] = static_cast<std::uint8_t>(len);
             for (std::size_t k = 0; k < pad && k < len; ++k) padded_[t][k] = raw_[off + k];
@@ -76,6 +79,9 @@ public:
     [[nodiscard]] constexpr const std::array<char, pad>& padded_tail(std::uint8_t t) const noexcept {
         return tail_[t];
     }
+    /// Length of the longest token: real tables stay within `pad`, which lets
+    /// expansion skip the per-token length check.
+    [[nodiscard]] constexpr std::size_t max_length() const noexcept { return max_len_; }
     /// Bytes of token text read from the target.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
 
@@ -86,6 +92,7 @@ private:
     std::array<std::array<char, pad>, 256> padded_{};
     std::array<std::array<char, pad>, 256> tail_{};
     std::size_t size_ = 0;
+    std::size_t max_len_ = 0;
 };
 
 }  // namespace ksym

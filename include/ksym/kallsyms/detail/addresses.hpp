@@ -45,6 +45,45 @@ constexpr std::uint64_t decode_entry(const kallsyms_format& f, std::uint64_t raw
     return static_cast<Word>(a);
 }
 
+/// Decodes raw entries `p` (out.size() of them, the first stored at target
+/// address `at`) into out. The encoding and width are chosen once, so that
+/// each entry is one fixed-width load and an add (decode_entry's rules).
+template <ArchTraits Arch>
+constexpr void decode_addresses(const kallsyms_format& f, const std::byte* p, std::uint64_t at,
+                                std::span<std::uint64_t> out) noexcept {
+    using word = typename Arch::word;
+    constexpr std::endian bo = Arch::byte_order;
+    const std::size_t width = address_entry_bytes(f);
+    const std::size_t c = out.size();
+    std::uint64_t* o = out.data();
+    const std::uint64_t rb = f.relative_base;
+    auto s32 = [&](std::size_t j) { return static_cast<std::int32_t>(load<std::uint32_t>(p + 4 * j, bo)); };
+    switch (width == 4 ? f.encoding : address_encoding::absolute) {
+    case address_encoding::absolute:
+        if (width == 4) {
+            for (std::size_t j = 0; j < c; ++j) o[j] = load<std::uint32_t>(p + 4 * j, bo);
+        } else {
+            for (std::size_t j = 0; j < c; ++j)
+                o[j] = static_cast<word>(width == 8 ? load<std::uint64_t>(p + 8 * j, bo) : load_n(p + j * width, width, bo));
+        }
+        break;
+    case address_encoding::base_relative:
+        for (std::size_t j = 0; j < c; ++j) o[j] = static_cast<word>(rb + static_cast<std::uint32_t>(s32(j)));
+        break;
+    case address_encoding::absolute_percpu:
+        for (std::size_t j = 0; j < c; ++j) {
+            const std::int32_t v = s32(j);
+            o[j] = static_cast<word>(v >= 0 ? static_cast<std::uint64_t>(v)
+                                            : rb - 1 - static_cast<std::uint64_t>(std::int64_t{v}));
+        }
+        break;
+    case address_encoding::place_relative:
+        for (std::size_t j = 0; j < c; ++j)
+            o[j] = static_cast<word>(at + 4 * j + static_cast<std::uint64_t>(std::int64_t{s32(j)}));
+        break;
+    }
+}
+
 /// Decodes the addresses of entries [first, first + out.size()): one read
 /// per 128 entries (a small stack buffer: firmware stacks are a few KiB).
 /// The caller checks the range against the table's size.
@@ -58,38 +97,7 @@ constexpr status read_addresses(batch_reader<R, Arch>& br, const kallsyms_format
         const std::size_t c = std::min(chunk, out.size() - k);
         const std::uint64_t at = address_array(f) + (first + k) * width;
         if (status s = br.read_bytes(at, std::span(raw).first(c * width)); !s) return s;
-        // The encoding and width chosen once per chunk, so that each entry
-        // is one fixed-width load and an add (decode_entry's rules).
-        using word = typename Arch::word;
-        const std::byte* p = raw.data();
-        std::uint64_t* o = out.data() + k;
-        const std::uint64_t rb = f.relative_base;
-        constexpr std::endian bo = Arch::byte_order;
-        auto s32 = [&](std::size_t j) { return static_cast<std::int32_t>(load<std::uint32_t>(p + 4 * j, bo)); };
-        switch (width == 4 ? f.encoding : address_encoding::absolute) {
-        case address_encoding::absolute:
-            if (width == 4) {
-                for (std::size_t j = 0; j < c; ++j) o[j] = load<std::uint32_t>(p + 4 * j, bo);
-            } else {
-                for (std::size_t j = 0; j < c; ++j)
-                    o[j] = static_cast<word>(width == 8 ? load<std::uint64_t>(p + 8 * j, bo) : load_n(p + j * width, width, bo));
-            }
-            break;
-        case address_encoding::base_relative:
-            for (std::size_t j = 0; j < c; ++j) o[j] = static_cast<word>(rb + static_cast<std::uint32_t>(s32(j)));
-            break;
-        case address_encoding::absolute_percpu:
-            for (std::size_t j = 0; j < c; ++j) {
-                const std::int32_t v = s32(j);
-                o[j] = static_cast<word>(v >= 0 ? static_cast<std::uint64_t>(v)
-                                                : rb - 1 - static_cast<std::uint64_t>(std::int64_t{v}));
-            }
-            break;
-        case address_encoding::place_relative:
-            for (std::size_t j = 0; j < c; ++j)
-                o[j] = static_cast<word>(at + 4 * j + static_cast<std::uint64_t>(std::int64_t{s32(j)}));
-            break;
-        }
+        decode_addresses<Arch>(f, raw.data(), at, out.subspan(k, c));
     }
     return {};
 }

@@ -56,28 +56,49 @@ constexpr result<std::size_t> expand(const token_table& tokens, std::span<const 
     return n;
 }
 
-/// expand() for the common record: every token fits its padded slot, and
-/// the buffer has room for a full slot per token (len * pad < out.size()),
-/// so each token is one fixed-width copy with no per-token bounds check.
-/// Returns the name's length, or npos when the record does not qualify (an
-/// empty or long first token, a long later token, a small buffer): expand()
+/// expand() for the common record: every token fits its padded slot, so
+/// each is one fixed-width copy. The tokens are taken in runs short enough
+/// that a full slot per token fits the buffer, so the bound is checked once
+/// a run (once a name, for real names) rather than once a token; when the
+/// table's longest token fits a slot, the length check goes too. Returns the
+/// name's length, or npos when the record does not qualify (an empty or long
+/// first token, a long later token, a name near the buffer's end): expand()
 /// then gives the answer or the error. Same output as expand() otherwise.
 inline constexpr std::size_t expand_npos = static_cast<std::size_t>(-1);
-constexpr std::size_t expand_padded(const token_table& tokens, const std::byte* rec, std::size_t len, char* out,
+[[gnu::always_inline]] constexpr std::size_t expand_padded(const token_table& tokens, const std::byte* rec, std::size_t len, char* out,
                                     std::size_t out_size, char& type) noexcept {
     constexpr std::size_t pad = token_table::pad;
-    if (len == 0 || len * pad >= out_size) return expand_npos;
+    if (len == 0 || out_size <= pad) return expand_npos;
+    const std::size_t cap = out_size - 1;  // room for the NUL
     const auto t0 = static_cast<std::uint8_t>(rec[0]);
     const std::size_t tl0 = tokens.length(t0);
     if (tl0 == 0 || tl0 > pad) return expand_npos;
     std::copy_n(tokens.padded_tail(t0).data(), pad, out);
     std::size_t n = tl0 - 1;
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto t = static_cast<std::uint8_t>(rec[k]);
-        const std::size_t tl = tokens.length(t);
-        if (tl > pad) return expand_npos;
-        std::copy_n(tokens.padded(t).data(), pad, out + n);  // n + pad <= len * pad < out_size
-        n += tl;
+    const bool all_fit = tokens.max_length() <= pad;
+    for (std::size_t k = 1; k < len;) {
+        // Each token adds at most pad and writes pad bytes from n on.
+        const std::size_t run = std::min(len - k, (cap - n) / pad);
+        if (run == 0) return expand_npos;
+        const std::size_t end = k + run;
+        if (all_fit) {
+            for (; k < end; ++k) {
+                // The length is loaded before the copy: a store through
+                // `out` could alias the table, and would order the load.
+                const auto t = static_cast<std::uint8_t>(rec[k]);
+                const std::size_t tl = tokens.length(t);
+                std::copy_n(tokens.padded(t).data(), pad, out + n);
+                n += tl;
+            }
+        } else {
+            for (; k < end; ++k) {
+                const auto t = static_cast<std::uint8_t>(rec[k]);
+                const std::size_t tl = tokens.length(t);
+                if (tl > pad) return expand_npos;
+                std::copy_n(tokens.padded(t).data(), pad, out + n);
+                n += tl;
+            }
+        }
     }
     out[n] = '\0';
     type = tokens.padded(t0)[0];
