@@ -46,11 +46,10 @@ std::vector<ksym::symbol> expected_symbols(const std::vector<ksym::encoder_symbo
 // How a check reaches the table: the table itself, or an index over it.
 enum class via { table, index };
 
-template <class Arch>
-void check_lookups(ksym::kallsyms_table<ksym::buffer_reader, Arch>& table, via how,
-                   const std::vector<ksym::symbol>& want) {
+template <class Reader, class Arch>
+void check_lookups(ksym::kallsyms_table<Reader, Arch>& table, via how, const std::vector<ksym::symbol>& want) {
     std::vector<std::uint64_t> storage;
-    ksym::kallsyms_index<ksym::buffer_reader, Arch> index;
+    ksym::kallsyms_index<Reader, Arch> index;
     if (how == via::index) {
         storage.resize(index.words_for(table));
         CHECK(index.build(table, std::span(storage).first(storage.size() - 1)) == errc::capacity);
@@ -96,7 +95,15 @@ void check_lookups(ksym::kallsyms_table<ksym::buffer_reader, Arch>& table, via h
     if (want.front().address > 0) CHECK(by_addr(want.front().address - 1, buf).error() == errc::not_found);
 }
 
-template <class Arch>
+// buffer_reader without its view(): the decoder then copies every read,
+// which must give exactly what reading the lent memory in place gives.
+struct copying_reader {
+    ksym::buffer_reader inner;
+    ksym::status read(std::uint64_t addr, std::span<std::byte> out) const { return inner.read(addr, out); }
+};
+static_assert(!ksym::LendingReader<copying_reader>);
+
+template <class Arch, class Reader>
 void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
                           std::optional<address_encoding> force, bool vmcoreinfo_style) {
     eo.word_bytes = Arch::pointer_bytes;
@@ -104,7 +111,7 @@ void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::
     auto enc = ksym::encode_kallsyms(input, eo);
     REQUIRE(enc);
     const auto& t = *enc;
-    ksym::buffer_reader mem(t.blob, t.base);
+    Reader mem{ksym::buffer_reader(t.blob, t.base)};
     ksym::resolve_hints hints;
     hints.encoding = force;
     ksym::kallsyms_layout layout = t.layout;
@@ -126,7 +133,7 @@ void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::
     REQUIRE(fmt);
     CHECK(*fmt == expected);
 
-    auto table = std::make_unique<ksym::kallsyms_table<ksym::buffer_reader, Arch>>();
+    auto table = std::make_unique<ksym::kallsyms_table<Reader, Arch>>();
     REQUIRE(table->open(mem, *fmt).ok());
     REQUIRE(table->size() == t.symbols.size());
     const std::vector<ksym::symbol> want = expected_symbols(t.symbols);
@@ -155,12 +162,15 @@ void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::
     CHECK(table->find_by_name_linear("no_such_symbol_anywhere", buf).error() == errc::not_found);
 }
 
-// Every check runs on the full layout and on a VMCOREINFO-style one.
+// Every check runs on the full layout and on a VMCOREINFO-style one, through
+// a reader that lends its memory and one that copies.
 template <class Arch>
 void check_roundtrip(const std::vector<ksym::encoder_symbol>& input, ksym::encoder_options eo,
                      std::optional<address_encoding> force = {}) {
-    check_roundtrip_once<Arch>(input, eo, force, false);
-    check_roundtrip_once<Arch>(input, eo, force, true);
+    check_roundtrip_once<Arch, ksym::buffer_reader>(input, eo, force, false);
+    check_roundtrip_once<Arch, ksym::buffer_reader>(input, eo, force, true);
+    check_roundtrip_once<Arch, copying_reader>(input, eo, force, false);
+    check_roundtrip_once<Arch, copying_reader>(input, eo, force, true);
 }
 
 }  // namespace

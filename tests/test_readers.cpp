@@ -149,3 +149,20 @@ TEST_CASE("callback_reader adapts a host debugger's read function") {
     ksym::callback_reader none(nullptr, nullptr);
     CHECK(none.read(0, out) == errc::invalid_argument);
 }
+
+TEST_CASE("buffer_reader lends its memory from an address to its end") {
+    const auto data = iota_bytes<64>();
+    ksym::buffer_reader r(data, 0x1000);
+    auto v = r.view(0x1010, 8);
+    REQUIRE(v.size() == 48);  // the rest of the buffer, not just what was asked
+    CHECK(v.data() == data.data() + 16);
+    CHECK(r.view(0x1000, 64).size() == 64);
+    CHECK(r.view(0x1030, 17).empty());  // 16 bytes left: not enough
+    CHECK(r.view(0xfff, 1).empty());    // below the base
+    CHECK(r.view(0x1040, 0).empty());   // past the end
+    ksym::reader_ref ref(r);            // the type-erased reference lends too
+    CHECK(ref.view(0x1010, 8).data() == v.data());
+    ksym::callback_reader cb([](void*, std::uint64_t, std::byte*, std::size_t, std::uint64_t*) { return true; },
+                             nullptr);
+    CHECK(ksym::reader_ref(cb).view(0, 1).empty());  // one that cannot lend
+}

@@ -121,3 +121,24 @@ TEST_CASE("an empty segment map faults") {
     CHECK(map.read(0, out) == errc::fault);
     CHECK(map.read(0, std::span<std::byte>{}).ok());
 }
+
+TEST_CASE("segment_map lends within one piece, clipped to it") {
+    const auto a = tagged<128>(0);
+    const auto b = tagged<32>(1);
+    ksym::buffer_reader ra(a, 0xffff0000);
+    ksym::buffer_reader rb(b, 0x5000);
+    ksym::segment_map<8> map;
+    REQUIRE(map.add(0xffff0000, 128, ra).ok());
+    REQUIRE(map.add(0xffff0020, 32, rb, 0x5000).ok());  // splits the first piece
+    auto v = map.view(0xffff0010, 4);
+    REQUIRE(v.size() == 16);  // up to where the second piece starts
+    CHECK(tag_of(v[0]) == 0);
+    CHECK(off_of(v[0]) == 0x10);
+    v = map.view(0xffff0024, 1);
+    REQUIRE(v.size() == 28);
+    CHECK(tag_of(v[0]) == 1);
+    CHECK(off_of(v[0]) == 4);
+    CHECK(map.view(0xffff0010, 17).empty());  // would cross into the next piece
+    CHECK(map.view(0xfffe0000, 1).empty());   // no piece
+    CHECK(map.view(0xffff007f, 1).size() == 1);
+}

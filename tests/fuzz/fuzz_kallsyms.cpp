@@ -17,6 +17,11 @@
 //   find_by_address the first alias at that address). Indices for_each did
 //   not reach are unconstrained. A mismatch traps.
 //
+// Two paths answer from the same bytes: buffer_reader lends its memory, so
+// the decoder reads it in place; a reader that cannot lend makes it copy
+// through its windows. Every table is also opened through such a reader, and
+// its open, walk and lookups must give exactly what the lending path gives.
+//
 // Beyond the walk, one rule needs no decoder: a record whose length byte is
 // invalid (0, or longer than any name) cannot be skipped. The target walks
 // the names stream itself from its start to the first such record; symbols
@@ -55,6 +60,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "ksym/arch/targets.hpp"
@@ -315,6 +321,73 @@ private:
     std::vector<std::size_t> block_start_;    // offset of records 0, 256, ... before it
 };
 
+// buffer_reader without its view(): every read is a copy.
+struct copying_reader {
+    ksym::buffer_reader inner;
+    ksym::status read(std::uint64_t addr, std::span<std::byte> out) const { return inner.read(addr, out); }
+};
+static_assert(!ksym::LendingReader<copying_reader>);
+
+// What one path makes of a table: open, the walk, and lookups of the probe.
+struct path_result {
+    ksym::errc open = ksym::errc::ok;
+    ksym::errc walk = ksym::errc::ok;
+    std::vector<walked> symbols;
+    std::vector<std::string> lookups;  // each lookup's symbol (index, address, size, type, name) or error code
+};
+
+template <class Table, class Reader>
+path_result run_path(Table& t, Reader& r, const ksym::kallsyms_format& f, std::uint64_t probe) {
+    path_result out;
+    out.open = t.open(r, f).code();
+    if (out.open != ksym::errc::ok) return out;
+    ksym::name_buffer buf;
+    out.walk = t.for_each(std::span(buf), [&](const ksym::symbol& s) {
+                    out.symbols.push_back({s.address, s.size, s.type, std::string(s.name)});
+                    return out.symbols.size() < walk_cap;
+                }).code();
+    auto note = [&](const auto& res) {
+        if (!res) {
+            out.lookups.push_back("error " + std::to_string(static_cast<int>(res.error().code())));
+            return;
+        }
+        const ksym::symbol& s = [&]() -> const ksym::symbol& {
+            if constexpr (std::is_same_v<std::decay_t<decltype(*res)>, ksym::address_match>) return res->sym;
+            else return *res;
+        }();
+        out.lookups.push_back(std::to_string(s.index) + " " + std::to_string(s.address) + " " +
+                              std::to_string(s.size) + " " + s.type + " " + std::string(s.name));
+    };
+    const std::uint32_t n = t.size();
+    note(t.at(static_cast<std::uint32_t>(probe % n), std::span(buf)));
+    note(t.at(n - 1, std::span(buf)));
+    note(t.find_by_address(probe, std::span(buf)));
+    note(t.find_by_address(base + (probe & 0xffff), std::span(buf)));
+    if (!out.symbols.empty()) {
+        const std::string name = out.symbols[static_cast<std::size_t>(probe % out.symbols.size())].name;
+        note(t.find_by_name(name, std::span(buf)));
+        note(t.find_by_name_linear(name, std::span(buf)));
+    }
+    return out;
+}
+
+// The lending path against the copying one, for format f.
+template <class Arch>
+void compare_paths(const input& in, const ksym::kallsyms_format& f) {
+    static ksym::kallsyms_table<ksym::buffer_reader, Arch> lent;
+    static ksym::kallsyms_table<copying_reader, Arch> copied;
+    ksym::buffer_reader r(in.mem, base);
+    copying_reader c{r};
+    const path_result a = run_path(lent, r, f, in.probe);
+    const path_result b = run_path(copied, c, f, in.probe);
+    if (a.open != b.open || a.walk != b.walk || a.lookups != b.lookups || a.symbols.size() != b.symbols.size())
+        mismatch();
+    for (std::size_t i = 0; i < a.symbols.size(); ++i) {
+        const walked &x = a.symbols[i], &y = b.symbols[i];
+        if (x.address != y.address || x.size != y.size || x.type != y.type || x.name != y.name) mismatch();
+    }
+}
+
 template <class Arch>
 void exercise(const input& in) {
     using table_t = ksym::kallsyms_table<ksym::buffer_reader, Arch>;
@@ -333,6 +406,7 @@ void exercise(const input& in) {
     if (resolved) {
         if (resolved->layout != in.layout || resolved->count == 0) mismatch();
         if (table.open(r, *resolved).ok()) checker<Arch>(table, in).run();
+        compare_paths<Arch>(in, *resolved);
     }
 
     // The same memory through a format written by hand.
@@ -346,6 +420,7 @@ void exercise(const input& in) {
     const ksym::status s = table.open(r, f);
     if ((in.flags & (1u << 20)) && s.ok()) mismatch();
     if (s.ok()) checker<Arch>(table, in).run();
+    compare_paths<Arch>(in, f);
 }
 
 }  // namespace

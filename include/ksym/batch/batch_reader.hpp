@@ -148,6 +148,17 @@ public:
     }
 
     /// Reader calls made so far.
+    /// The reader's own bytes at `addr` (at least `len`) when it lends them
+    /// (LendingReader), else empty: the caller then reads a copy. Not a call.
+    [[nodiscard]] constexpr std::span<const std::byte> view(std::uint64_t addr, std::size_t len) const {
+        if constexpr (LendingReader<R>) {
+            if (!range_fits(addr, len)) return {};
+            return r_->view(addr, len);
+        } else {
+            return {};
+        }
+    }
+
     [[nodiscard]] constexpr std::size_t calls() const noexcept { return calls_; }
     constexpr void reset_calls() noexcept { calls_ = 0; }
     [[nodiscard]] constexpr R& reader() const noexcept { return *r_; }

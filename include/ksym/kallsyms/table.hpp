@@ -164,6 +164,7 @@ public:
         std::array<std::uint64_t, block + 1> a;  // decoded before use
         std::array<std::byte, 1024> raw;         // entries [raw_first, raw_first + raw_count)
         std::uint32_t raw_first = 0, raw_count = 0;
+        const std::byte* src = raw.data();  // raw, or the reader's own memory
         const std::size_t width = detail::address_entry_bytes(fmt_);
         const auto entry_at = [&](std::uint32_t i) { return detail::address_array(fmt_) + std::uint64_t{i} * width; };
         std::uint64_t prev = 0;
@@ -180,17 +181,24 @@ public:
             if (base + have > raw_first + raw_count) {
                 raw_first = base;
                 raw_count = std::min(static_cast<std::uint32_t>(raw.size() / width), n_ - base);
-                // A run into unreadable memory: the block and the entry past
-                // it, else the block alone (next_higher reports the rest).
-                for (const std::uint32_t want : {raw_count, have, count}) {
-                    raw_count = want;
-                    const status s = br_.read_bytes(entry_at(base), std::span(raw).first(want * width));
-                    if (s) break;
-                    if (want == count) return s;
+                // A reader that lends its memory lends the rest of the array.
+                if (auto v = br_.view(entry_at(base), std::size_t{have} * width); !v.empty()) {
+                    src = v.data();
+                    raw_count = static_cast<std::uint32_t>(std::min<std::size_t>(v.size() / width, n_ - base));
+                } else {
+                    src = raw.data();
+                    // A run into unreadable memory: the block and the entry
+                    // past it, else the block alone (next_higher reports the rest).
+                    for (const std::uint32_t want : {raw_count, have, count}) {
+                        raw_count = want;
+                        const status s = br_.read_bytes(entry_at(base), std::span(raw).first(want * width));
+                        if (s) break;
+                        if (want == count) return s;
+                    }
                 }
                 have = std::min(have, raw_count);
             }
-            detail::decode_addresses<Arch>(fmt_, raw.data() + (base - raw_first) * width, entry_at(base),
+            detail::decode_addresses<Arch>(fmt_, src + std::size_t{base - raw_first} * width, entry_at(base),
                                            std::span(a).first(have));
             std::uint32_t j = 0;  // first entry above a[k]; monotone because the addresses are
             for (std::uint32_t k = 0; k < count; ++k) {
@@ -282,9 +290,14 @@ public:
         const std::size_t width = detail::address_entry_bytes(fmt_);
         std::array<std::byte, (address_block + 1) * 8> raw;  // filled by the read before use
         const std::uint64_t from = detail::address_array(fmt_) + std::uint64_t{lo} * width;
-        if (status s = br_.read_bytes(from, std::span(raw).first((hi - lo) * width)); !s) return s;
+        const std::byte* src = raw.data();  // raw, or the reader's own memory
+        if (auto v = br_.view(from, (hi - lo) * width); !v.empty()) {
+            src = v.data();
+        } else if (status s = br_.read_bytes(from, std::span(raw).first((hi - lo) * width)); !s) {
+            return s;
+        }
         const auto entry = [&](std::size_t j) {
-            return detail::decode_entry<word>(fmt_, load_n(raw.data() + j * width, width, Arch::byte_order),
+            return detail::decode_entry<word>(fmt_, load_n(src + j * width, width, Arch::byte_order),
                                               from + j * width);
         };
         if (addr < entry(0)) return status{errc::not_found};

@@ -40,6 +40,13 @@ public:
         return {};
     }
 
+    /// The buffer from `addr` to its end, when that holds `len` bytes.
+    [[nodiscard]] constexpr std::span<const std::byte> view(std::uint64_t addr, std::size_t len) const noexcept {
+        if (addr < base_ || addr - base_ >= bytes_.size()) return {};
+        const auto rest = bytes_.subspan(static_cast<std::size_t>(addr - base_));
+        return rest.size() >= len ? rest : std::span<const std::byte>{};
+    }
+
     [[nodiscard]] constexpr std::uint64_t base() const noexcept { return base_; }
     [[nodiscard]] constexpr std::span<const std::byte> bytes() const noexcept { return bytes_; }
 
@@ -48,6 +55,6 @@ private:
     std::uint64_t base_ = 0;
 };
 
-static_assert(MemoryReader<buffer_reader>);
+static_assert(LendingReader<buffer_reader>);
 
 }  // namespace ksym

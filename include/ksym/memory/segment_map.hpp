@@ -94,6 +94,18 @@ public:
         return {};
     }
 
+    /// The lending view of the piece holding `addr`, clipped to the piece,
+    /// when it holds `len` bytes; a range across pieces is not lent.
+    [[nodiscard]] constexpr std::span<const std::byte> view(std::uint64_t addr, std::size_t len) const {
+        const piece* p = find(addr);
+        if (p == nullptr || (len > 0 && p->last - addr < len - 1)) return {};
+        auto v = p->reader.view(p->target + (addr - p->start), len);
+        if (v.empty()) return {};
+        const std::uint64_t in_piece = p->last - addr;  // bytes after addr, minus one
+        if (v.size() - 1 > in_piece) v = v.first(static_cast<std::size_t>(in_piece) + 1);
+        return v.size() >= len ? v : std::span<const std::byte>{};
+    }
+
     /// The piece containing `addr`, or nullptr. O(log n).
     [[nodiscard]] constexpr const piece* find(std::uint64_t addr) const noexcept {
         std::size_t lo = 0, hi = n_;  // first piece with start > addr
@@ -127,6 +139,6 @@ private:
     std::size_t n_ = 0;
 };
 
-static_assert(MemoryReader<segment_map<4>>);
+static_assert(LendingReader<segment_map<4>>);
 
 }  // namespace ksym

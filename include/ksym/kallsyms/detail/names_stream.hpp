@@ -62,18 +62,27 @@ public:
         base_ = base;
         len_ = 0;
         off_ = 0;
+        data_ = buf_.data();
     }
 
     /// Makes [off, off + need) available and returns a pointer to it. On a
-    /// miss, `prefetch` bytes are read; if that runs into unreadable memory,
-    /// exactly what is needed.
+    /// miss, a reader that lends its memory lends all it has from `off` on;
+    /// others have `prefetch` bytes read (if that runs into unreadable
+    /// memory, exactly what is needed).
     constexpr result<const std::byte*> at(batch_reader<R, Arch>& br, std::uint64_t off, std::size_t need,
                                           std::size_t prefetch) {
-        if (off >= off_ && off - off_ < len_ && need <= len_ - (off - off_)) return buf_.data() + (off - off_);
+        if (off >= off_ && off - off_ < len_ && need <= len_ - (off - off_)) return data_ + (off - off_);
         if (need > window || off > UINT64_MAX - base_ || !range_fits(base_ + off, need))
             return status{errc::corrupt, base_};
         len_ = 0;
         const std::uint64_t addr = base_ + off;
+        if (auto v = br.view(addr, need); !v.empty()) {
+            data_ = v.data();
+            len_ = v.size();
+            off_ = off;
+            return data_;
+        }
+        data_ = buf_.data();
         const std::size_t want = std::min(window, std::max(need, prefetch));
         if (br.read_bytes(addr, std::span(buf_).first(want)).ok()) {
             len_ = want;
@@ -124,7 +133,7 @@ public:
             std::size_t pos = static_cast<std::size_t>(off - off_);
             while (count > 0 && pos < len_) {
                 record r;
-                const parse_state st = parse_record(buf_.data() + pos, len_ - pos, r);
+                const parse_state st = parse_record(data_ + pos, len_ - pos, r);
                 if (st == parse_state::need_more) break;
                 if (st == parse_state::corrupt) return status{errc::corrupt, base_ + off_ + pos};
                 pos += r.size();
@@ -140,12 +149,13 @@ public:
         return off >= off_ && off - off_ < len_ ? len_ - static_cast<std::size_t>(off - off_) : 0;
     }
     [[nodiscard]] constexpr const std::byte* data_at(std::uint64_t off) const noexcept {
-        return buf_.data() + (off - off_);
+        return data_ + (off - off_);
     }
     [[nodiscard]] constexpr std::uint64_t base() const noexcept { return base_; }
 
 private:
     std::array<std::byte, window> buf_{};
+    const std::byte* data_ = nullptr;  // the window: buf_, or memory the reader lends
     std::uint64_t base_ = 0;
     std::uint64_t off_ = 0;
     std::size_t len_ = 0;
