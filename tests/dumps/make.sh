@@ -52,12 +52,17 @@ memory_mib=512
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # case  arch  -dbg package pattern (as the corpus: extended regex, whole name)  QEMU cpu
+# 6.1 lays a module out in core_layout/init_layout, 6.12 and 7.x in mem[].
+# The 6.12 kernels can do 5-level (amd64) and 52-bit VA (arm64) but run on
+# plain CPUs here, so 4-level / 48-bit paging meets the mem[] layout too.
 cases=(
-  "amd64-6.1    amd64 linux-image-6\.1\.0-[0-9]+-amd64-dbg                           qemu64"
-  "arm64-6.1    arm64 linux-image-6\.1\.0-[0-9]+-arm64-dbg                           cortex-a57"
-  "amd64-7      amd64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64-dbg             max"
-  "arm64-7      arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-dbg             max,pauth-impdef=on"
-  "arm64-16k-7  arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-16k-dbg         max,pauth-impdef=on"
+  "amd64-6.1    amd64 linux-image-6\.1\.0-[0-9]+-amd64-dbg                    qemu64"
+  "arm64-6.1    arm64 linux-image-6\.1\.0-[0-9]+-arm64-dbg                    cortex-a57"
+  "amd64-6.12   amd64 linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-dbg         qemu64"
+  "arm64-6.12   arm64 linux-image-6\.12\.[0-9]+\+deb[0-9]+-arm64-dbg         cortex-a57"
+  "amd64-7      amd64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64-dbg      max"
+  "arm64-7      arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-dbg      max,pauth-impdef=on"
+  "arm64-16k-7  arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-16k-dbg  max,pauth-impdef=on"
 )
 outputs=(vmcore.elf vmcore.kdump-flat vmcore.kdump kallsyms modules meta)
 
