@@ -14,7 +14,7 @@ ksym=$1
 root=${KSYM_DUMPS:-${HOME:-/root}/.cache/ksym/dumps}
 required=0
 [ "${CI:-}" = true ] || [ "${KSYM_REQUIRE_DUMPS:-}" = 1 ] && required=1
-cases=(amd64-6.1 amd64-7 arm64-6.1 arm64-7 arm64-16k-7)
+cases=(amd64-6.1 amd64-6.12 amd64-7 arm64-6.1 arm64-6.12 arm64-7 arm64-16k-7)
 
 present=0
 for c in "${cases[@]}"; do [ -f "$root/$c/kallsyms" ] && present=$((present + 1)); done

@@ -15,15 +15,25 @@
 #   vmcore.kdump-flat  dump-guest-memory, format kdump-zlib (makedumpfile's
 #                      flattened format, as QEMU writes it)
 #   vmcore.kdump       the same, reassembled by `makedumpfile -R`
-#   kallsyms           the guest's /proc/kallsyms, read as root (real addresses)
+#   kallsyms           the guest's /proc/kallsyms, read as root (real addresses),
+#                      built-in symbols and those of the modules it loaded
 #   modules            the guest's /proc/modules
+#   btf                the guest's /sys/kernel/btf/vmlinux (when it has one)
 #   vmcoreinfo         the guest's VMCOREINFO text, from the note in /proc/kcore
 #   vmcoreinfo.sysfs   the guest's /sys/kernel/vmcoreinfo (paddr size)
 #   dmesg cpuinfo iomem console.log config   guest logs, the kernel's config
 #   meta               "key value" lines: arch, release, QEMU cpu, page size,
-#                      la57 / VA bits as seen in the guest, KASLR offset, date
-# A case whose directory holds all of these is not made again. Scratch files
-# go to /tmp/dumps-* and are removed on success (kept, and named, on failure).
+#                      la57 / VA bits as seen in the guest, KASLR offset, the
+#                      modules loaded, the recipe that made the case, date
+# A case whose directory holds all of these, made by the current recipe, is
+# not made again. Scratch files go to /tmp/dumps-* and are removed on success
+# (kept, and named, on failure).
+#
+# Besides the modules the dump itself needs (the virtio disk, qemu_fw_cfg),
+# every guest loads a few more of its kernel's own modules, so that the
+# dumps hold real module symbol tables: dependency chains, exported symbols
+# (upper-case letters in /proc/kallsyms) and data, bss, rodata and per-CPU
+# symbols, not only text. See extra_modules below.
 #
 # Kernels come from Debian's archive through the private apt configuration
 # shared with tests/corpus/fetch.sh (never the machine's sources); when the
@@ -42,14 +52,43 @@ memory_mib=512
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # case  arch  -dbg package pattern (as the corpus: extended regex, whole name)  QEMU cpu
+# 6.1 lays a module out in core_layout/init_layout, 6.12 and 7.x in mem[].
+# The 6.12 kernels can do 5-level (amd64) and 52-bit VA (arm64) but run on
+# plain CPUs here, so 4-level / 48-bit paging meets the mem[] layout too.
 cases=(
-  "amd64-6.1    amd64 linux-image-6\.1\.0-[0-9]+-amd64-dbg                           qemu64"
-  "arm64-6.1    arm64 linux-image-6\.1\.0-[0-9]+-arm64-dbg                           cortex-a57"
-  "amd64-7      amd64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64-dbg             max"
-  "arm64-7      arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-dbg             max,pauth-impdef=on"
-  "arm64-16k-7  arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-16k-dbg         max,pauth-impdef=on"
+  "amd64-6.1    amd64 linux-image-6\.1\.0-[0-9]+-amd64-dbg                    qemu64"
+  "arm64-6.1    arm64 linux-image-6\.1\.0-[0-9]+-arm64-dbg                    cortex-a57"
+  "amd64-6.12   amd64 linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-dbg         qemu64"
+  "arm64-6.12   arm64 linux-image-6\.12\.[0-9]+\+deb[0-9]+-arm64-dbg         cortex-a57"
+  "amd64-7      amd64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64-dbg      max"
+  "arm64-7      arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-dbg      max,pauth-impdef=on"
+  "arm64-16k-7  arm64 linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-arm64-16k-dbg  max,pauth-impdef=on"
 )
 outputs=(vmcore.elf vmcore.kdump-flat vmcore.kdump kallsyms modules meta)
+
+# Bump when what a guest loads or records changes: CI keeps the cache between
+# runs, and a case made by another recipe is made again (meta: "recipe N").
+# 1: the virtio disk and qemu_fw_cfg only. 2: extra_modules, btf.
+recipe=2
+
+# The guest's own modules beyond those the dump needs, loaded deps first (a
+# name that is built in, or absent from a kernel, is skipped). All are
+# loadable on Debian's amd64 and arm64 6.1, 6.12 and 7.x kernels:
+#   br_netfilter  chain br_netfilter -> bridge -> stp -> llc; a per-CPU
+#                 variable (brnf_frag_data_storage)
+#   nf_conntrack  -> nf_defrag_ipv4, nf_defrag_ipv6 (and libcrc32c before
+#                 7.x); big, many data symbols, exported data
+#   crc32c_generic  for libcrc32c, whose init asks the crypto API for crc32c:
+#                 a softdep, not in depends=, and the guest has no modprobe to
+#                 load it on demand (gone in 7.x, as is libcrc32c)
+#   llc           (via bridge) EXPORT_SYMBOL of text and of data (llc_sap_list)
+#   crc_itu_t     an exported rodata table (crc_itu_t_table)
+#   soundcore     an exported variable, in .bss before 6.12 (sound_class)
+#   tun veth dummy loop   plain drivers: more text, data, rodata and bss
+# Before 7.x only EXPORT_SYMBOL (not _GPL) symbols are upper case in a
+# module's kallsyms lines; from 7.x both are. A kernel without
+# CONFIG_KALLSYMS_ALL (Debian's arm64 6.1) lists only a module's text.
+extra_modules=(br_netfilter crc32c_generic nf_conntrack crc_itu_t soundcore tun veth dummy loop)
 
 die() { echo "make.sh: $*" >&2; exit 1; }
 say() { echo "make.sh: $*"; }
@@ -133,7 +172,7 @@ fail() { echo "KSYM-DUMP-FAILED: $*"; idle; }
 echo "ksym-init: $(uname -r) $(uname -m)"
 
 for m in $(cat /etc/ksym-modules); do
-  insmod "/lib/ksym/$m.ko" || echo "ksym-init: insmod $m failed"
+  insmod "/lib/ksym/$m.ko" || { echo "ksym-init: insmod $m failed"; echo "$m" >> /out/insmod.failed; }
 done
 i=0
 while [ ! -b /dev/vda ]; do
@@ -148,6 +187,7 @@ echo 0 > /proc/sys/kernel/kptr_restrict
 cd /out || fail "no /out"
 cat /proc/kallsyms > kallsyms
 cat /proc/modules > modules
+cat /sys/kernel/btf/vmlinux > btf 2>/dev/null || rm -f btf
 cat /sys/kernel/vmcoreinfo > vmcoreinfo.sysfs 2>/dev/null || :
 # The ELF header of /proc/kcore carries a VMCOREINFO note (4.19+).
 dd if=/proc/kcore of=kcore.head bs=65536 count=1 2>/dev/null || :
@@ -175,15 +215,20 @@ EOF
 
 # modules.dep is made at install time and not shipped: follow the
 # "depends=" of each module's .modinfo instead, deps first.
-declare -A mod_path mod_done
-mod_order=()
+declare -A mod_path mod_done mod_builtin
+mod_order=() mod_skipped=()
 index_modules() { # tree
   local f n
-  mod_path=(); mod_done=(); mod_order=()
+  mod_path=(); mod_done=(); mod_builtin=(); mod_order=(); mod_skipped=()
   while IFS= read -r f; do
     n=${f##*/}; n=${n%%.ko*}; n=${n//-/_}
     mod_path[$n]=$f
   done < <(find "$1" -type f -name '*.ko*')
+  # modules.builtin names what is built in, to tell it from what is absent.
+  while IFS= read -r f; do
+    n=${f##*/}; n=${n%%.ko*}; n=${n//-/_}
+    mod_builtin[$n]=1
+  done < <(find "$1" -type f -name modules.builtin -exec cat {} + 2>/dev/null)
 }
 plain_ko() { # module -> uncompressed .ko on stdout
   case $1 in
@@ -198,7 +243,10 @@ add_module() { # name destdir
   local n=${1//-/_} dest=$2 deps d
   [ -z "${mod_done[$n]:-}" ] || return 0
   mod_done[$n]=1
-  [ -n "${mod_path[$n]:-}" ] || return 0 # built in, or absent: nothing to load
+  if [ -z "${mod_path[$n]:-}" ]; then # built in, or absent: nothing to load
+    mod_skipped+=("$n:$([ -n "${mod_builtin[$n]:-}" ] && echo builtin || echo absent)")
+    return 0
+  fi
   plain_ko "${mod_path[$n]}" > "$dest/$n.ko"
   deps=$(tr '\0' '\n' < "$dest/$n.ko" | sed -n 's/^depends=//p' | head -n1)
   for d in ${deps//,/ }; do add_module "$d" "$dest"; done
@@ -224,9 +272,13 @@ qmp_cmd() { # json [timeout] -> 0 on "return"
 
 # --- one case -------------------------------------------------------------------
 
+case_recipe() { # dir -> the recipe that made it (0: none recorded)
+  if [ -s "$1/meta" ]; then awk '$1 == "recipe" { r = $2 } END { print r + 0 }' "$1/meta"; else echo 0; fi
+}
 case_done() { # dir
   local o
   for o in "${outputs[@]}"; do [ -s "$1/$o" ] || return 1; done
+  [ "$(case_recipe "$1")" = "$recipe" ]
 }
 
 tmp='' qemu_pid='' socat_pid=''
@@ -301,8 +353,9 @@ make_case() { # case arch pattern cpu
       ;;
   esac
 
-  # The initramfs: busybox, /init, and the modules that publish VMCOREINFO
-  # (qemu_fw_cfg) and give the disk (virtio_pci, virtio_blk) with their deps.
+  # The initramfs: busybox, /init, the modules that publish VMCOREINFO
+  # (qemu_fw_cfg) and give the disk (virtio_pci, virtio_blk), then
+  # extra_modules, all with their deps.
   local initrd=$tmp/initrd
   mkdir -p "$initrd/bin" "$initrd/lib/ksym" "$initrd/etc"
   cp "$tmp/busybox/bin/busybox" "$initrd/bin/busybox"
@@ -310,11 +363,12 @@ make_case() { # case arch pattern cpu
   chmod 755 "$initrd/init" "$initrd/bin/busybox"
   index_modules "$tmp/root"
   local m
-  for m in pci_host_generic virtio_pci virtio_blk qemu_fw_cfg; do add_module "$m" "$initrd/lib/ksym"; done
+  for m in pci_host_generic virtio_pci virtio_blk qemu_fw_cfg "${extra_modules[@]}"; do add_module "$m" "$initrd/lib/ksym"; done
   [ -n "${mod_path[qemu_fw_cfg]:-}" ] || grep -qs '^CONFIG_FW_CFG_SYSFS=y' "$config" ||
     die "$id: no qemu_fw_cfg module, nor built in"
   printf '%s\n' "${mod_order[@]}" > "$initrd/etc/ksym-modules"
   say "$id: initramfs modules: ${mod_order[*]}"
+  [ "${#mod_skipped[@]}" = 0 ] || say "$id: not loadable: ${mod_skipped[*]}"
   (cd "$initrd" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) | gzip -9 > "$tmp/initrd.cpio.gz"
   [ -z "$config" ] || cp "$config" "$tmp/config"
   rm -rf "$tmp/root" "$tmp/busybox"
@@ -395,6 +449,13 @@ make_case() { # case arch pattern cpu
   for f in kallsyms modules guest.meta dmesg; do [ -e "$g/$f" ] || die "$id: the guest wrote no $f"; done
   [ -s "$g/kallsyms" ] || die "$id: empty kallsyms"
   if awk '{ if ($1 !~ /^0+$/) exit 1 }' "$g/kallsyms"; then die "$id: kallsyms addresses are all zero"; fi
+  # Every module meant to load did: the case claims their symbols.
+  [ ! -s "$g/insmod.failed" ] ||
+    die "$id: insmod failed in the guest: $(paste -sd ' ' "$g/insmod.failed") (scratch kept in $tmp)"
+  for m in "${mod_order[@]}"; do
+    awk -v m="$m" '$1 == m { f = 1 } END { exit !f }' "$g/modules" ||
+      die "$id: $m is not in the guest's /proc/modules (scratch kept in $tmp)"
+  done
   [ ! -s "$g/kcore.head" ] || elf_vmcoreinfo "$g/kcore.head" > "$tmp/vmcoreinfo" || rm -f "$tmp/vmcoreinfo"
   elf_vmcoreinfo "$tmp/vmcore.elf" > "$tmp/vmcoreinfo.elf" || rm -f "$tmp/vmcoreinfo.elf"
   [ -s "$tmp/vmcoreinfo.elf" ] || die "$id: vmcore.elf has no VMCOREINFO note (was qemu_fw_cfg loaded?)"
@@ -452,7 +513,17 @@ make_case() { # case arch pattern cpu
     echo "kptr_restrict_was $(gv kptr_restrict_was)"
     echo "fw_cfg_vmcoreinfo $(gv fw_cfg_vmcoreinfo)"
     echo "vmcoreinfo_from $([ "$vi" = "$tmp/vmcoreinfo" ] && echo /proc/kcore || echo vmcore.elf)"
+    echo "recipe $recipe"
     echo "modules_loaded ${mod_order[*]:-none}"
+    # Asked for (or a dependency) but built into this kernel, or not in it.
+    echo "modules_skipped ${mod_skipped[*]:-none}"
+    # The built-in list head of loaded modules, as /proc/kallsyms names it
+    # (absent without CONFIG_KALLSYMS_ALL; its letter is not always d or D).
+    echo "modules_symbol $(grep -qE '^[0-9a-f]+ [A-Za-z] modules$' "$g/kallsyms" && echo 1 || echo 0)"
+    echo "modules_symbol_type $(awk '$3 == "modules" && NF == 3 { print $2; exit }' "$g/kallsyms")"
+    echo "module_kallsyms_lines $(grep -c $'\t\\[' "$g/kallsyms" || :)"
+    echo "module_kallsyms_types $(grep $'\t\\[' "$g/kallsyms" | awk '{ print $2 }' | LC_ALL=C sort -u | paste -sd '' -)"
+    echo "btf $([ -s "$g/btf" ] && echo 1 || echo 0)"
     echo "kallsyms_lines $(wc -l < "$g/kallsyms")"
     echo "boot_seconds $boot_s"
     echo "dump_seconds $dump_s"
@@ -461,7 +532,7 @@ make_case() { # case arch pattern cpu
 
   # Into the cache, outputs last, so a partial directory never looks done.
   rm -rf "$dir"; mkdir -p "$dir"
-  for f in dmesg cpuinfo iomem vmcoreinfo.sysfs; do [ ! -e "$g/$f" ] || mv "$g/$f" "$dir/$f"; done
+  for f in dmesg cpuinfo iomem vmcoreinfo.sysfs btf; do [ ! -e "$g/$f" ] || mv "$g/$f" "$dir/$f"; done
   [ ! -s "$tmp/vmcoreinfo" ] || mv "$tmp/vmcoreinfo" "$dir/vmcoreinfo"
   [ ! -s "$tmp/config" ] || mv "$tmp/config" "$dir/config"
   tr -d '\r' < "$tmp/console.log" > "$dir/console.log"
@@ -502,7 +573,10 @@ done
 if [ "$list" = 1 ]; then
   for c in "${selected[@]}"; do
     read -r id arch _ cpu <<<"$c"
-    echo "$id $arch -cpu $cpu $(case_done "$dumps/$id" && echo cached || echo missing)"
+    if case_done "$dumps/$id"; then state=cached
+    elif [ -s "$dumps/$id/meta" ]; then state="stale (recipe $(case_recipe "$dumps/$id"), now $recipe)"
+    else state=missing; fi
+    echo "$id $arch -cpu $cpu $state"
   done
   exit 0
 fi
