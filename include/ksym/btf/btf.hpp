@@ -137,8 +137,9 @@ public:
         std::uint32_t at = 0;
         for (std::uint32_t id = 1; id <= count_; ++id) {
             const auto t = decode(at, id);
-            const auto next = next_record(at);
-            if (!t || !next || !f(*t)) return;  // both always succeed after open
+            if (!t) return;  // cannot fail after open, like record_end
+            const auto next = record_end(at, static_cast<std::uint32_t>(t->kind), t->vlen);
+            if (!next || !f(*t)) return;
             at = *next;
         }
     }
@@ -231,9 +232,12 @@ private:
     constexpr result<std::uint32_t> next_record(std::uint32_t at) const noexcept {
         if (types_.size() - at < btf_type_record_bytes) return status{errc::truncated, types_base_ + at};
         const std::uint32_t info = u32_at(types_, at + 4);
-        const std::uint32_t kind = detail::btf_wire::kind_of(info);
+        return record_end(at, detail::btf_wire::kind_of(info), detail::btf_wire::vlen_of(info));
+    }
+
+    // Where the record at `at` with this kind and vlen ends, checked to fit.
+    constexpr result<std::uint32_t> record_end(std::uint32_t at, std::uint32_t kind, std::uint32_t vlen) const noexcept {
         if (kind == 0) return status{errc::corrupt, types_base_ + at + 4};
-        const std::uint32_t vlen = detail::btf_wire::vlen_of(info);
         std::uint64_t extra = 0;
         if (const auto known = detail::btf_wire::trailing_bytes(kind, vlen)) {
             extra = *known;

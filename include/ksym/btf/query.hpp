@@ -170,28 +170,29 @@ struct btf_member_lookup {
 
 namespace detail::btf_query {
 
-// A member's bit offset and bitfield width. With the struct's kind_flag
-// clear, a bitfield is an INT whose own offset and bit count say so.
+// A member's name, type and bit offset as its record says.
 constexpr result<btf_member_info> member_at(const btf& b, const btf_type& s, std::uint32_t i,
                                             std::uint32_t& name_off) noexcept {
     const std::uint64_t at = std::uint64_t{i} * 12;
     const auto name = b.data_word(s, at), type = b.data_word(s, at + 4), raw = b.data_word(s, at + 8);
     if (!name || !type || !raw) return status{errc::corrupt, s.id};
     name_off = *name;
-    btf_member_info m{*type, detail::btf_wire::member_bit_offset(*raw, s.kind_flag),
-                      detail::btf_wire::member_bitfield_bits(*raw, s.kind_flag)};
-    if (!s.kind_flag) {
-        const auto t = b.type(*type);
-        if (!t) return t.error();
-        if (t->kind == btf_kind::int_) {
-            const auto enc = b.data_word(*t, 0);
-            if (!enc) return enc.error();
-            const std::uint32_t bits = *enc & 0xffu, extra = (*enc >> 16) & 0xffu;
-            m.bit_offset += extra;
-            if (bits != 0 && std::uint64_t{bits} != std::uint64_t{t->size_or_type} * 8) m.bitfield_bits = bits;
-        }
-    }
-    return m;
+    return btf_member_info{*type, detail::btf_wire::member_bit_offset(*raw, s.kind_flag),
+                           detail::btf_wire::member_bitfield_bits(*raw, s.kind_flag)};
+}
+
+// With the struct's kind_flag clear, a bitfield is an INT whose own offset
+// and bit count say so. Asked only of members that matched (a type lookup each).
+constexpr status int_bitfield(const btf& b, btf_member_info& m) noexcept {
+    const auto t = b.type(m.type);
+    if (!t) return t.error();
+    if (t->kind != btf_kind::int_) return {};
+    const auto enc = b.data_word(*t, 0);
+    if (!enc) return enc.error();
+    const std::uint32_t bits = *enc & 0xffu, extra = (*enc >> 16) & 0xffu;
+    m.bit_offset += extra;
+    if (bits != 0 && std::uint64_t{bits} != std::uint64_t{t->size_or_type} * 8) m.bitfield_bits = bits;
+    return {};
 }
 
 // Fills lookups from struct/union `id`, whose start is `base` bits into the
@@ -210,6 +211,8 @@ constexpr status find_members(const btf& b, std::uint32_t id, std::uint64_t base
         if (name_off != 0) {
             for (auto& w : want) {
                 if (w.found || !b.name_is(name_off, w.name)) continue;
+                if (!s->kind_flag)
+                    if (status st = int_bitfield(b, *m); !st) return st;
                 w.found = *m;
                 --open;
             }
