@@ -190,21 +190,20 @@ public:
             }
         }
         const std::uint32_t hdr = layout_header ? 32 : 24;
-        std::vector<std::byte> out(hdr);
-        ksym::store<std::uint16_t>(out.data(), ksym::btf_magic, order);
-        out[2] = std::byte{1};
         const auto type_len = static_cast<std::uint32_t>(types.size());
         const auto str_len = static_cast<std::uint32_t>(strtab_.size());
-        const std::uint32_t fields[] = {hdr, 0, type_len, type_len, str_len,
-                                        (type_len + str_len + 3) & ~3u, static_cast<std::uint32_t>(layout.size())};
+        const std::uint32_t layout_off = (type_len + str_len + 3) & ~3u;
+        const std::uint32_t fields[] = {hdr, 0, type_len, type_len, str_len, layout_off,
+                                        static_cast<std::uint32_t>(layout.size())};
+        // One allocation, filled by index (g++ 12 misreads growing inserts as overflows).
+        std::vector<std::byte> out(hdr + (layout_header ? layout_off + layout.size() : type_len + str_len));
+        ksym::store<std::uint16_t>(out.data(), ksym::btf_magic, order);
+        out[2] = std::byte{1};
         for (std::size_t i = 0; i < (layout_header ? 7u : 5u); ++i)
             ksym::store<std::uint32_t>(out.data() + 4 + 4 * i, fields[i], order);
-        out.insert(out.end(), types.begin(), types.end());
-        for (const char c : strtab_) out.push_back(static_cast<std::byte>(c));
-        if (layout_header) {
-            out.resize(hdr + fields[5]);
-            out.insert(out.end(), layout.begin(), layout.end());
-        }
+        for (std::size_t i = 0; i < types.size(); ++i) out[hdr + i] = types[i];
+        for (std::size_t i = 0; i < strtab_.size(); ++i) out[hdr + type_len + i] = static_cast<std::byte>(strtab_[i]);
+        for (std::size_t i = 0; i < layout.size(); ++i) out[hdr + layout_off + i] = layout[i];
         return out;
     }
 
