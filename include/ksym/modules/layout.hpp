@@ -145,9 +145,10 @@ struct module_state_values {
 /// it from BTF with module_layout_from_btf, or by hand from DWARF (every
 /// offset is a member's offset in its own struct unless said otherwise).
 ///
-/// Every count and size the kernel keeps here (state, name length aside,
-/// num_syms, num_symtab, the range sizes) is 32 bits wide in every kernel;
-/// module_layout_from_btf checks that.
+/// Every count and size the kernel keeps here (state, num_syms,
+/// num_gpl_syms, num_symtab, the range sizes) is 32 bits wide in every
+/// kernel, and every pointer pointer_bytes wide; module_layout_from_btf
+/// checks both.
 struct module_layout {
     module_layout_era era = module_layout_era::mem_array;
     std::uint8_t pointer_bytes = 8;
@@ -169,7 +170,9 @@ struct module_layout {
 
     // Memory, by era.
     module_mem_fields mem{};           ///< mem_array era; zero otherwise
-    module_range_fields core{};        ///< other eras: offsets in struct module
+    /// Other eras, offsets from the start of struct module: core_layout.base
+    /// and core_layout.size (4.5-6.3), or module_core and core_size (before 4.5).
+    module_range_fields core{};
     module_range_fields init{};
     std::optional<module_range_fields> data;  ///< data_layout, where the kernel has it
 
