@@ -75,33 +75,41 @@ namespace detail::btf_wire {
 [[nodiscard]] constexpr std::uint32_t vlen_of(std::uint32_t info) noexcept { return info & 0xffffffu; }
 [[nodiscard]] constexpr bool kind_flag_of(std::uint32_t info) noexcept { return (info >> 31) != 0; }
 
+// Bytes after the 12-byte record: `fixed` plus `per_member` for each of
+// vlen members. A table rather than a switch: a 6.x vmlinux mixes kinds
+// record by record, and a jump per record mispredicts.
+struct kind_extent {
+    std::uint8_t fixed;
+    std::uint8_t per_member;
+};
+inline constexpr kind_extent kind_extents[btf_known_kinds] = {
+    {0, 0},   // void: never a record
+    {4, 0},   // INT: encoding, offset, bits
+    {0, 0},   // PTR
+    {12, 0},  // ARRAY: type, index_type, nelems
+    {0, 12},  // STRUCT: name_off, type, offset
+    {0, 12},  // UNION
+    {0, 8},   // ENUM: name_off, val
+    {0, 0},   // FWD
+    {0, 0},   // TYPEDEF
+    {0, 0},   // VOLATILE
+    {0, 0},   // CONST
+    {0, 0},   // RESTRICT
+    {0, 0},   // FUNC
+    {0, 8},   // FUNC_PROTO: name_off, type
+    {4, 0},   // VAR: linkage
+    {0, 12},  // DATASEC: type, offset, size
+    {0, 0},   // FLOAT
+    {4, 0},   // DECL_TAG: component_idx
+    {0, 0},   // TYPE_TAG
+    {0, 12},  // ENUM64: name_off, val_lo32, val_hi32
+};
+
 // Bytes after the 12-byte record for a known kind, or nullopt for a kind this
 // reader does not know (the layout section may still describe it).
 [[nodiscard]] constexpr std::optional<std::uint64_t> trailing_bytes(std::uint32_t kind, std::uint32_t vlen) noexcept {
-    const std::uint64_t n = vlen;
-    switch (static_cast<btf_kind>(kind)) {
-    case btf_kind::int_: return 4;
-    case btf_kind::array: return 12;
-    case btf_kind::struct_:
-    case btf_kind::union_: return 12 * n;
-    case btf_kind::enum_: return 8 * n;
-    case btf_kind::func_proto: return 8 * n;
-    case btf_kind::var: return 4;
-    case btf_kind::datasec: return 12 * n;
-    case btf_kind::decl_tag: return 4;
-    case btf_kind::enum64: return 12 * n;
-    case btf_kind::ptr:
-    case btf_kind::fwd:
-    case btf_kind::typedef_:
-    case btf_kind::volatile_:
-    case btf_kind::const_:
-    case btf_kind::restrict_:
-    case btf_kind::func:
-    case btf_kind::float_:
-    case btf_kind::type_tag: return 0;
-    case btf_kind::void_: break;
-    }
-    return std::nullopt;
+    if (kind == 0 || kind >= btf_known_kinds) return std::nullopt;
+    return kind_extents[kind].fixed + std::uint64_t{kind_extents[kind].per_member} * vlen;
 }
 
 // A struct member's offset word: with the struct's kind_flag set, the top
