@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 #include "alloc_counter.hpp"
 #include "ksym.hpp"
+#include "module_btf.hpp"
 
 using ksym_test::alloc_scope;
 
@@ -181,5 +184,38 @@ TEST_CASE("the kallsyms pipeline allocates nothing: resolve, open, iterate, inde
         CHECK(seen == 3000);
         CHECK(allocs == 0);
       }
+    }
+}
+
+TEST_CASE("BTF open, queries and module layouts allocate nothing") {
+    // Blobs are made (synthetic) or read (the running kernel's) outside the measured region.
+    std::vector<std::vector<std::byte>> blobs;
+    blobs.push_back(ksym_test::make_module_btf({.layout_header = true, .unknown_kind = true, .anonymous = true, .seed = 4}).bytes);
+    blobs.push_back(ksym_test::make_module_btf({.era = ksym::module_layout_era::core_layout, .seed = 5}).bytes);
+    blobs.push_back(ksym_test::make_module_btf({.era = ksym::module_layout_era::module_core, .seed = 6}).bytes);
+    if (std::ifstream in("/sys/kernel/btf/vmlinux", std::ios::binary); in) {
+        const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        blobs.emplace_back(reinterpret_cast<const std::byte*>(raw.data()), reinterpret_cast<const std::byte*>(raw.data()) + raw.size());
+    }
+    std::vector<std::uint32_t> storage(1u << 20);
+    for (const auto& blob : blobs) {
+        bool ok = true;
+        std::size_t allocs = 0;
+        {
+            alloc_scope scope;
+            ksym::btf b;
+            ok &= b.open_any_order(blob, sizeof(void*)).ok();  // synthetic blobs are 8-byte; so are hosts that run this
+            const auto plain = ksym::module_layout_from_btf(b);
+            ok &= plain.has_value();
+            ok &= ksym::find_struct(b, "list_head").has_value();
+            ok &= ksym::find_enum_value(b, "MODULE_STATE_UNFORMED").has_value();
+            ok &= b.build_index(storage).ok();
+            ksym::module_layout L;
+            ok &= ksym::read_module_layout(b, L).ok();
+            ok &= plain && L == *plain;
+            allocs = scope.count();
+        }
+        CHECK(ok);
+        CHECK(allocs == 0);
     }
 }

@@ -1,12 +1,13 @@
 // Writes the fuzz seed corpora: valid kallsyms tables in each encoding and
 // era with the fuzz header that locates them (fuzz_kallsyms.cpp), and
 // synthetic ELF files. The regress-* seeds are fuzzer finds, kept as files.
-// Usage: make_seeds DIR   (writes DIR/kallsyms/* and DIR/elf/*)
+// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/* and DIR/btf/*)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "../image_builder.hpp"
+#include "../module_btf.hpp"
 #include "../synthetic.hpp"
 
 namespace {
@@ -150,5 +151,21 @@ int main(int argc, char** argv) {
     if (!t) return 1;
     ok &= ksym_test::write_file(dir + "/elf/elf64le", ksym_test::elf_file(*t, true, std::endian::little, 62, true));
     ok &= ksym_test::write_file(dir + "/elf/elf32be", ksym_test::elf_file(*t, false, std::endian::big, 20, true));
+
+    // BTF around struct module, one per era, behind fuzz_btf's selector byte
+    // (bits 0-1: 0 little-endian, 1 big-endian, 2 by magic; bit 2: 4-byte pointers).
+    auto btf_seed = [&](const char* name, const ksym_test::module_btf_spec& sp) {
+        auto bytes = ksym_test::make_module_btf(sp).bytes;
+        const auto sel = static_cast<std::uint8_t>((sp.order == std::endian::big ? 1 : 0) | (sp.pointer_bytes == 4 ? 4 : 0));
+        bytes.insert(bytes.begin(), static_cast<std::byte>(sel));
+        ok &= ksym_test::write_file(dir + "/btf/" + name, bytes);
+    };
+    using ME = ksym::module_layout_era;
+    btf_seed("mem_array_le64", {.seed = 3});
+    btf_seed("mem_array_layout_section_unknown_kind", {.layout_header = true, .unknown_kind = true, .anonymous = true, .seed = 8});
+    btf_seed("core_layout_be64", {.era = ME::core_layout, .order = std::endian::big, .data_layout = true, .seed = 5});
+    btf_seed("core_layout_no_typetab_le32", {.era = ME::core_layout, .pointer_bytes = 4, .typetab = false, .gpl_syms = true});
+    btf_seed("module_core_be32", {.era = ME::module_core, .pointer_bytes = 4, .order = std::endian::big,
+                                  .kernel_symbol = ksym::kernel_symbol_form::absolute, .seed = 9});
     return ok ? 0 : 1;
 }
