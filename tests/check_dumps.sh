@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The `dumps` test: for every real crash dump tests/dumps/make.sh made, the
 # tool's `ksym dump` of the ELF core, of the compressed kdump and of its
-# flattened stream (read in place) must equal,
-# line for line, the built-in part of the guest's own /proc/kallsyms, and
-# `ksym info` must report the paging the guest ran with.
+# flattened stream (read in place) must equal the guest's own /proc/kallsyms
+# line for line: the built-in symbols, then every loaded module's, letter
+# case included. `ksym modules` must list the guest's /proc/modules (name,
+# size, state, address), and `ksym info` must report the paging the guest
+# ran with.
 #
 #   tests/check_dumps.sh KSYM_BINARY
 #
@@ -33,22 +35,31 @@ for c in "${cases[@]}"; do
     failed=1
     continue
   fi
-  # Built-in symbols: the lines without a [module] tag.
-  grep -v $'\t\\[' "$dir/kallsyms" > "$scratch/want"
   for f in vmcore.elf vmcore.kdump vmcore.kdump-flat; do
     if ! "$ksym" dump "$dir/$f" > "$scratch/got" 2> "$scratch/err"; then
       echo "FAIL $c/$f: $(cat "$scratch/err")"
       failed=1
       continue
     fi
-    if cmp -s "$scratch/want" "$scratch/got"; then
-      echo "ok   $c/$f: $(wc -l < "$scratch/got") symbols equal the guest's /proc/kallsyms"
+    if cmp -s "$dir/kallsyms" "$scratch/got"; then
+      echo "ok   $c/$f: $(wc -l < "$scratch/got") symbols ($(grep -c $'\t\\[' "$scratch/got") in modules) equal the guest's /proc/kallsyms"
     else
       echo "FAIL $c/$f: differs from the guest's /proc/kallsyms:"
-      diff "$scratch/want" "$scratch/got" | head -5
+      diff "$dir/kallsyms" "$scratch/got" | head -5
       failed=1
     fi
   done
+  # The modules, as /proc/modules names them: name, size, state, address.
+  awk '{ print $1, $2, $5, $6 }' "$dir/modules" > "$scratch/want-modules"
+  if "$ksym" modules "$dir/vmcore.kdump" > "$scratch/modules" 2> "$scratch/err" &&
+    grep -v '^#' "$scratch/modules" | awk '{ print $1, $2, $3, $4 }' > "$scratch/got-modules" &&
+    cmp -s "$scratch/want-modules" "$scratch/got-modules"; then
+    echo "ok   $c: $(wc -l < "$scratch/got-modules") modules equal the guest's /proc/modules ($(grep '^# list head' "$scratch/modules" | sed 's/.*(//; s/)//'))"
+  else
+    echo "FAIL $c: ksym modules differs from the guest's /proc/modules: $(cat "$scratch/err")"
+    diff "$scratch/want-modules" "$scratch/got-modules" | head -5
+    failed=1
+  fi
   # The paging the guest ran with (its meta file records what it saw).
   levels=$(awk '$1 == "page_table_levels" {print $2}' "$dir/meta")
   va=$(awk '$1 == "va_bits_actual" {print $2}' "$dir/meta")

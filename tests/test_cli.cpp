@@ -469,7 +469,8 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
         "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
         "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
         "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
-        "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
+        "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
+        "       ksym modules VMCORE\n"
         "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
         "       ksym nm-type LETTER | ksym st-info BYTE\n";

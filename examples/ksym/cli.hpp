@@ -41,7 +41,8 @@ inline int usage() {
                  "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
                  "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
                  "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
-                 "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|0xADDR\n"
+                 "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
+                 "       ksym modules VMCORE\n"
                  "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
@@ -178,6 +179,7 @@ int dump(const image_args& a);
 int lookup(const image_args& a);
 int info(const image_args& a);
 int translate(const image_args& a);
+int modules(const image_args& a);
 int read(const image_args& a, const char* length);
 int live_lookup(const char* path, const std::vector<const char*>& queries);
 int live_dump(const char* path);

@@ -1,10 +1,15 @@
-// ksym dump IMAGE --system-map MAP: the whole table in /proc/kallsyms format.
+// ksym dump IMAGE --system-map MAP | VMCORE: the whole table in /proc/kallsyms
+// format; for a crash dump, the loaded modules' symbols after it, as the
+// kernel lists them.
 #include <cinttypes>
 #include <cstdio>
 #include <span>
+#include <memory>
 #include <string>
+#include <type_traits>
 
 #include "cli.hpp"
+#include "modules.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
 #include "ksym/symbols/symbol.hpp"
 
@@ -17,18 +22,37 @@ int dump(const image_args& a) {
     // The whole listing is built first, so a table that turns out corrupt
     // half-way prints nothing but the error.
     std::string out;
-    const ksym::status s = img.with_table([&](auto& table) {
+    std::string module_note;
+    bool modules_failed = false;
+    const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
         ksym::name_buffer name;
         out.reserve(std::size_t{table.size()} * 48);
-        return table.for_each(std::span(name), [&](const ksym::symbol& sym) {
+        const ksym::status b = table.for_each(std::span(name), [&](const ksym::symbol& sym) {
             char line[ksym::name_buffer_size + 40];
             const int n = std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\n", digits, sym.address, sym.type,
                                         int(sym.name.size()), sym.name.data());
             out.append(line, static_cast<std::size_t>(n));
         });
+        if (!b || !img.dump) return b;
+        using arch = typename std::decay_t<decltype(table)>::arch_type;
+        auto ctx = std::make_unique<module_context<arch>>();
+        if (const ksym::status m = ctx->open(*img.dump, table); !m) {
+            module_note = ctx->failure + " (" + std::string(ksym::to_string(m.code())) + ")";
+            return {};
+        }
+        const ksym::status m = ctx->mods.for_each(ctx->storage(), [&](const ksym::symbol& sym) {
+            append_module_line(out, digits, sym);
+        });
+        if (!m) {
+            modules_failed = true;
+            module_note = "module symbols unreadable";
+            return m;
+        }
+        return {};
     });
-    if (!s) return fail(a.image, "kallsyms table unreadable", s);
+    if (!s) return fail(a.image, modules_failed ? module_note.c_str() : "kallsyms table unreadable", s);
     std::fwrite(out.data(), 1, out.size(), stdout);
+    if (!module_note.empty()) std::fprintf(stderr, "ksym: %s: no module symbols: %s\n", a.image, module_note.c_str());
     return 0;
 }
 

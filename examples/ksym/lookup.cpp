@@ -1,12 +1,19 @@
-// ksym lookup IMAGE --system-map MAP NAME|0xADDR: one symbol, as
-// `ADDR TYPE NAME+0xOFF/0xSIZE` (a name's offset is 0).
+// ksym lookup IMAGE --system-map MAP NAME|0xADDR, or VMCORE NAME|module:NAME|0xADDR:
+// one symbol, as `ADDR TYPE NAME+0xOFF/0xSIZE`, with ` [module]` for a
+// module's (a name's offset is 0). In a crash dump an address inside a
+// module is answered from that module, and a name the kernel image lacks
+// is looked for in the modules.
 #include <cinttypes>
 #include <cstdio>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "cli.hpp"
+#include "modules.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
 #include "ksym/symbols/symbol.hpp"
 #include "ksym/text/nm_text.hpp"
@@ -23,26 +30,68 @@ int lookup(const image_args& a) {
 
     ksym::name_buffer name;
     ksym::address_match m;  // a name's match: the symbol itself at offset 0
+    std::string note;
+    std::vector<std::byte> module_storage;  // m.sym's names point here for a module symbol
     const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
+        // module:NAME, or an address or name the modules may hold (dumps only).
+        const auto colon = query.find(':');
+        const bool module_query = colon != std::string_view::npos && !by_address;
+        if (img.dump) {
+            using arch = typename std::decay_t<decltype(table)>::arch_type;
+            static module_context<arch> ctx;  // large, and pinned: its layout outlives the lookup
+            const bool need = module_query || by_address;
+            const ksym::status opened = need ? ctx.open(*img.dump, table) : ksym::status{ksym::errc::not_found};
+            if (!opened && module_query) {
+                note = ctx.failure;
+                return opened;
+            }
+            if (opened) {
+                ksym::module_symbols<ksym::reader_ref, arch> t;
+                if (by_address && addr && ctx.mods.module_at(*addr)) {
+                    auto r = ctx.mods.find_by_address(*addr, ctx.storage(), t);
+                    if (!r) return r.error();
+                    m = *r;
+                    return {};
+                }
+                if (module_query) {
+                    auto r = ctx.mods.find_by_name(query.substr(0, colon), query.substr(colon + 1), ctx.storage(), t);
+                    if (!r) return r.error();
+                    m.sym = *r;
+                    return {};
+                }
+            }
+        }
         if (by_address) {
             if (!addr) return ksym::status{ksym::errc::not_found};
             auto r = table.find_by_address(*addr, std::span(name));
             if (!r) return r.error();
             m = *r;
-        } else {
-            auto r = table.find_by_name(query, std::span(name));
-            if (!r) return r.error();
-            m.sym = *r;
+            return {};
         }
+        auto r = table.find_by_name(query, std::span(name));
+        if (r) {
+            m.sym = *r;
+            return {};
+        }
+        if (r.error() != ksym::errc::not_found || !img.dump) return r.error();
+        using arch = typename std::decay_t<decltype(table)>::arch_type;
+        static module_context<arch> ctx;
+        if (!ctx.open(*img.dump, table)) return r.error();
+        ksym::module_symbols<ksym::reader_ref, arch> t;
+        auto mr = ctx.mods.find_by_name({}, query, ctx.storage(), t);
+        if (!mr) return mr.error();
+        m.sym = *mr;
         return {};
     });
     if (s == ksym::errc::not_found) {
         std::fprintf(stderr, "ksym: %s: no symbol %s\n", a.image, a.query);
         return exit_not_found;
     }
-    if (!s) return fail(a.image, "kallsyms table unreadable", s);
-    std::printf("%0*" PRIx64 " %c %.*s+0x%" PRIx64 "/0x%" PRIx64 "\n", address_digits(img.kallsyms()), m.sym.address,
+    if (!s) return fail(a.image, note.empty() ? "kallsyms table unreadable" : note.c_str(), s);
+    std::printf("%0*" PRIx64 " %c %.*s+0x%" PRIx64 "/0x%" PRIx64, address_digits(img.kallsyms()), m.sym.address,
                 m.sym.type, int(m.sym.name.size()), m.sym.name.data(), m.offset, m.sym.size);
+    if (!m.sym.module.empty()) std::printf(" [%.*s]", int(m.sym.module.size()), m.sym.module.data());
+    std::printf("\n");
     return 0;
 }
 

@@ -7,6 +7,7 @@
 //   ksym lookup IMAGE --system-map MAP SYMBOL   ADDR TYPE NAME+0xOFF/0xSIZE
 //   ksym lookup IMAGE --system-map MAP 0xADDR
 //   ksym info IMAGE --system-map MAP            what was found and how it is encoded
+//   ksym modules VMCORE                         the loaded modules: name size state address symbols
 //   ksym translate VMCORE 0xVADDR               physical address, level, page size
 //   ksym read VMCORE 0xVADDR LEN                kernel memory as a hex dump
 //   ksym nm-type LETTER | ksym st-info BYTE     the translator
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (cmd == "lookup" && parse_image_args(argc, argv, 1, a)) return lookup(a);
     if (cmd == "info" && parse_image_args(argc, argv, 0, a)) return info(a);
     if (cmd == "translate" && parse_image_args(argc, argv, 1, a)) return translate(a);
+    if (cmd == "modules" && parse_image_args(argc, argv, 0, a)) return modules(a);
     if (cmd == "read" && argc == 5) {
         a.image = argv[2];
         a.query = argv[3];
