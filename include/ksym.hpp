@@ -54,6 +54,7 @@
 #include "ksym/symbols/st_info.hpp"
 #include "ksym/symbols/symbol.hpp"
 #include "ksym/symbols/symbol_attrs.hpp"
+#include "ksym/text/kallsyms_writer.hpp"
 #include "ksym/text/nm_text.hpp"
 #include "ksym/text/proc_kallsyms.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"

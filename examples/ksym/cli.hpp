@@ -2,6 +2,7 @@
 // What the ksym tool's commands share: their arguments, the one-line error
 // report, opening the image, and the address width.
 
+#include <algorithm>
 #include <cerrno>
 #include <array>
 #include <cinttypes>
@@ -11,6 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/kallsyms/format.hpp"
@@ -19,6 +25,7 @@
 #include "ksym/memory/file_reader.hpp"
 #include "ksym/pipeline/crash_dump.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
+#include "ksym/text/kallsyms_writer.hpp"
 #include "codecs.hpp"
 
 namespace ksym_cli {
@@ -76,16 +83,71 @@ inline bool parse_image_args(int argc, char** argv, int queries, image_args& a) 
     return true;
 }
 
-inline bool read_file(const char* path, std::string& out) {
-    std::FILE* f = std::fopen(path, "rb");
-    if (!f) return false;
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    const bool ok = !std::ferror(f);
-    std::fclose(f);
-    return ok;
-}
+/// A text file's bytes: mapped where the file can be (a 9 MB System.map
+/// copied into a string costs more than decoding the table), read where it
+/// cannot (/proc files report size 0).
+class file_text {
+public:
+    file_text() = default;
+    file_text(const file_text&) = delete;
+    file_text& operator=(const file_text&) = delete;
+    ~file_text() {
+        if (map_ != nullptr) ::munmap(map_, size_);
+    }
+    /// False with errno set when the file cannot be read.
+    bool open(const char* path) {
+        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                map_ = m;
+                size_ = static_cast<std::size_t>(st.st_size);
+                ::close(fd);
+                return true;
+            }
+        }
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                const int e = errno;
+                ::close(fd);
+                errno = e;
+                return false;
+            }
+            if (n == 0) break;
+            copy_.append(buf, static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+        return true;
+    }
+    [[nodiscard]] std::string_view view() const {
+        return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view(copy_);
+    }
+
+private:
+    void* map_ = nullptr;
+    std::size_t size_ = 0;
+    std::string copy_;
+};
+
+/// Output in /proc/kallsyms format, built in memory and written at once.
+class line_buffer {
+public:
+    void add(const ksym::symbol& s, int digits) {
+        if (buf_.size() - used_ < ksym::max_kallsyms_line) buf_.resize(std::max(2 * buf_.size(), used_ + (1u << 20)));
+        used_ += ksym::write_kallsyms_line(s, digits, buf_.data() + used_);
+    }
+    void reserve(std::size_t lines) { buf_.resize(std::max(buf_.size(), lines * 48 + ksym::max_kallsyms_line)); }
+    void write(std::FILE* f) const { std::fwrite(buf_.data(), 1, used_, f); }
+
+private:
+    std::string buf_;
+    std::size_t used_ = 0;
+};
 
 /// A kernel to read: an image file with its map, or a crash dump.
 struct kernel_source {
@@ -102,9 +164,9 @@ struct kernel_source {
 /// Reads the map and opens the image through locate and resolve. Returns 0,
 /// or the exit status after printing which file is at fault and why.
 inline int open_image(const image_args& a, ksym::kernel_image& img) {
-    std::string map_text;
-    if (!read_file(a.map, map_text)) return fail(a.map, std::strerror(errno));
-    const ksym::status s = img.open(a.image, map_text);
+    file_text map_text;
+    if (!map_text.open(a.map)) return fail(a.map, std::strerror(errno));
+    const ksym::status s = img.open(a.image, map_text.view());
     if (s) return 0;
     switch (img.failed_stage()) {
     case ksym::image_stage::map:
@@ -119,9 +181,9 @@ inline int open_image(const image_args& a, ksym::kernel_image& img) {
 
 /// Opens a crash dump: its VMCOREINFO, its page tables, its table.
 inline int open_dump(const image_args& a, ksym::basic_crash_dump<tool_decompressor>& d) {
-    std::string map_text;
-    if (a.map && !read_file(a.map, map_text)) return fail(a.map, std::strerror(errno));
-    const ksym::status s = d.open(a.image, map_text);
+    file_text map_text;
+    if (a.map && !map_text.open(a.map)) return fail(a.map, std::strerror(errno));
+    const ksym::status s = d.open(a.image, map_text.view());
     if (s) return 0;
     switch (d.failed_stage()) {
     case ksym::dump_stage::dump:

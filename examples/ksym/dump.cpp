@@ -21,18 +21,13 @@ int dump(const image_args& a) {
     const int digits = address_digits(img.kallsyms());
     // The whole listing is built first, so a table that turns out corrupt
     // half-way prints nothing but the error.
-    std::string out;
+    line_buffer out;
     std::string module_note;
     bool modules_failed = false;
     const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
         ksym::name_buffer name;
-        out.reserve(std::size_t{table.size()} * 48);
-        const ksym::status b = table.for_each(std::span(name), [&](const ksym::symbol& sym) {
-            char line[ksym::name_buffer_size + 40];
-            const int n = std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\n", digits, sym.address, sym.type,
-                                        int(sym.name.size()), sym.name.data());
-            out.append(line, static_cast<std::size_t>(n));
-        });
+        out.reserve(table.size());
+        const ksym::status b = table.for_each(std::span(name), [&](const ksym::symbol& sym) { out.add(sym, digits); });
         if (!b || !img.dump) return b;
         using arch = typename std::decay_t<decltype(table)>::arch_type;
         auto ctx = std::make_unique<module_context<arch>>();
@@ -40,9 +35,7 @@ int dump(const image_args& a) {
             module_note = ctx->failure + " (" + std::string(ksym::to_string(m.code())) + ")";
             return {};
         }
-        const ksym::status m = ctx->mods.for_each(ctx->storage(), [&](const ksym::symbol& sym) {
-            append_module_line(out, digits, sym);
-        });
+        const ksym::status m = ctx->mods.for_each(ctx->storage(), [&](const ksym::symbol& sym) { out.add(sym, digits); });
         if (!m) {
             modules_failed = true;
             module_note = "module symbols unreadable";
@@ -51,7 +44,7 @@ int dump(const image_args& a) {
         return {};
     });
     if (!s) return fail(a.image, modules_failed ? module_note.c_str() : "kallsyms table unreadable", s);
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    out.write(stdout);
     if (!module_note.empty()) std::fprintf(stderr, "ksym: %s: no module symbols: %s\n", a.image, module_note.c_str());
     return 0;
 }

@@ -16,9 +16,9 @@ namespace ksym_cli {
 namespace {
 
 // Reads and indexes the listing; 0 or the exit status after one line on stderr.
-int open_listing(const char* path, std::string& text, ksym::proc_kallsyms& k, std::vector<std::uint64_t>& index) {
-    if (!read_file(path, text)) return fail(path, std::strerror(errno));
-    if (ksym::status s = k.open(text); !s) {
+int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, std::vector<std::uint64_t>& index) {
+    if (!text.open(path)) return fail(path, std::strerror(errno));
+    if (ksym::status s = k.open(text.view()); !s) {
         if (s == ksym::errc::not_found) return fail(path, "empty");
         return fail(path, "not /proc/kallsyms text", s);
     }
@@ -40,7 +40,7 @@ void print(const ksym::symbol& s, std::uint64_t offset, unsigned digits) {
 }  // namespace
 
 int live_lookup(const char* path, const std::vector<const char*>& queries) {
-    std::string text;
+    file_text text;
     ksym::proc_kallsyms k;
     std::vector<std::uint64_t> index;
     if (const int rc = open_listing(path, text, k, index)) return rc;
@@ -75,28 +75,25 @@ int live_lookup(const char* path, const std::vector<const char*>& queries) {
 }
 
 int live_dump(const char* path) {
-    std::string text;
+    file_text text;
     ksym::proc_kallsyms k;
     std::vector<std::uint64_t> index;
     if (const int rc = open_listing(path, text, k, index)) return rc;
-    std::string out;
-    out.reserve(text.size());
+    line_buffer out;
     k.for_each([&](const ksym::kallsyms_line& l) {
-        char line[ksym::name_buffer_size + 96];
-        const int n = l.module.empty()
-                          ? std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\n", int(l.digits), l.address, l.type,
-                                          int(l.name.size()), l.name.data())
-                          : std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\t[%.*s]\n", int(l.digits), l.address,
-                                          l.type, int(l.name.size()), l.name.data(), int(l.module.size()),
-                                          l.module.data());
-        out.append(line, static_cast<std::size_t>(n));
+        ksym::symbol s;
+        s.address = l.address;
+        s.type = l.type;
+        s.name = l.name;
+        s.module = l.module;
+        out.add(s, int(l.digits));
     });
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    out.write(stdout);
     return 0;
 }
 
 int live_info(const char* path) {
-    std::string text;
+    file_text text;
     ksym::proc_kallsyms k;
     std::vector<std::uint64_t> index;
     if (const int rc = open_listing(path, text, k, index)) return rc;

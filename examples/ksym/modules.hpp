@@ -72,12 +72,4 @@ inline const char* state_name(const ksym::module_layout& L, std::int64_t s) {
     return "Unformed";
 }
 
-/// A module symbol line as /proc/kallsyms prints it.
-inline void append_module_line(std::string& out, int digits, const ksym::symbol& sym) {
-    char line[ksym::name_buffer_size + 128];
-    const int n = std::snprintf(line, sizeof line, "%0*" PRIx64 " %c %.*s\t[%.*s]\n", digits, sym.address, sym.type,
-                                int(sym.name.size()), sym.name.data(), int(sym.module.size()), sym.module.data());
-    out.append(line, static_cast<std::size_t>(n));
-}
-
 }  // namespace ksym_cli

@@ -99,16 +99,57 @@ constexpr result<kallsyms_location> locate_from(const std::optional<std::uint64_
 }
 }  // namespace detail
 
-/// Stage 1 from System.map or `nm -n` text, in one pass over the text. A
-/// malformed line gives `corrupt` with its byte offset; missing arrays give
-/// `not_found`.
+namespace detail {
+// Bit n set: some array or anchor name is n characters long.
+inline constexpr std::uint64_t locate_lengths = [] {
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < locate_names; ++i) m |= std::uint64_t{1} << locate_name(i).size();
+    return m;
+}();
+// The name field of a line as System.map and `nm -n` write it, "ADDR T name"
+// with 8 or 16 address digits; empty for any other shape.
+constexpr std::string_view fixed_name_field(std::string_view line) noexcept {
+    for (const std::size_t digits : {std::size_t{16}, std::size_t{8}})
+        if (line.size() > digits + 3 && line[digits] == ' ' && line[digits + 2] == ' ') return line.substr(digits + 3);
+    return {};
+}
+}  // namespace detail
+
+/// Stage 1 from System.map or `nm -n` text, in one pass over the text that
+/// parses only the lines it needs: each line's name is compared (by length
+/// first) with the array and anchor names, and a line that names one is
+/// then parsed whole. The first line must parse, so a file that is not a
+/// map is told apart; a malformed line naming an array or anchor gives
+/// `corrupt` with its byte offset; missing arrays give `not_found`. Lines
+/// of other shapes (nm's address-less undefined symbols) are parsed whole.
 [[nodiscard]] constexpr result<kallsyms_location> locate_in_system_map(std::string_view text) {
     std::optional<std::uint64_t> found[detail::locate_names];
-    const status s = for_each_nm_line(text, [&](const nm_line& line) {
-        for (std::size_t i = 0; i < detail::locate_names; ++i)
-            if (!found[i] && line.name == detail::locate_name(i)) found[i] = line.address;
-    });
-    if (!s) return s;
+    std::size_t pos = 0;
+    bool first = true;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        const std::size_t at = pos;
+        pos = end + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        std::string_view name = detail::fixed_name_field(line);
+        if (first || name.empty()) {
+            // Another shape, or the first line: the general parser decides.
+            if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+            const auto parsed = parse_nm_line(line);
+            if (!parsed) return status{errc::corrupt, at};
+            first = false;
+            name = parsed->module.empty() ? parsed->name : std::string_view{};
+        }
+        if (name.size() >= 64 || !((detail::locate_lengths >> name.size()) & 1)) continue;
+        for (std::size_t i = 0; i < detail::locate_names; ++i) {
+            if (found[i] || name != detail::locate_name(i)) continue;
+            const auto parsed = parse_nm_line(line);
+            if (!parsed || parsed->name != name) return status{errc::corrupt, at};
+            found[i] = parsed->address;
+        }
+    }
     return detail::locate_from(found);
 }
 

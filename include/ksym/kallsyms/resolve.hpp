@@ -227,7 +227,7 @@ template <ArchTraits Arch, MemoryReader R>
     batch_reader<R, Arch> br(reader);
     name_buffer buf;
     status inner;
-    const status walk = workspace.for_each(buf, [&](const symbol& sym) {
+    const auto note = [&](const symbol& sym) {
         for (std::size_t k = 0; k < nk; ++k) {
             if (seen[k] || sym.name != hints.known[k].name) continue;
             auto v = br.template read_one<std::int32_t>(*layout.offsets + 4 * std::uint64_t{sym.index});
@@ -236,8 +236,22 @@ template <ArchTraits Arch, MemoryReader R>
             seen[k] = true;
         }
         return true;
-    });
-    if (!walk) return walk;
+    };
+    if (f.seq_bytes != 0) {
+        // Names in sorted order: a binary search each, not a walk of the
+        // table (the first of equal names is the lowest index either way).
+        for (std::size_t k = 0; k < nk && inner.ok(); ++k) {
+            auto sym = workspace.find_by_name(hints.known[k].name, buf);
+            if (sym) {
+                (void)note(*sym);
+            } else if (sym.error() != errc::not_found) {
+                return sym.error();
+            }
+        }
+    } else {
+        const status walk = workspace.for_each(buf, note);
+        if (!walk) return walk;
+    }
     if (!inner) return inner;
     using word = typename Arch::word;
     if (!first) {
