@@ -65,7 +65,9 @@ public:
         return n * (std::uint64_t{L.elf_sym.size} + 1) + string_budget(n) + export_bytes(L, m);
     }
 
-    /// Reads the table of `m` (from the walk) into `storage`. Counts beyond
+    /// Reads the table of `m` (from the walk) into `storage`: one read for a
+    /// core table laid out as the kernel lays it (symtab, strtab, typetab in
+    /// a row), else one read each; then the exports. Counts beyond
     /// max_module_symbols and strings without a NUL give `corrupt`; storage
     /// smaller than the table needs gives `capacity` naming the size.
     constexpr status load(R& reader, const module_layout& L, const module_info& m, module_letters letters,
@@ -82,6 +84,22 @@ public:
         n_ = m.num_symtab;
         const std::size_t sym_bytes = std::size_t{n_} * es;
         if (storage.size() < sym_bytes + n_) return {errc::capacity, storage_for(L, m)};
+        // The kernel lays a module's core table out as symtab, strtab,
+        // typetab, one after the other: where they are so, one read takes
+        // all three (the init table of a COMING module is laid out apart).
+        if (letters == module_letters::typetab && n_ != 0 && m.symtab < m.strtab && m.strtab < m.typetab &&
+            m.typetab - m.symtab <= storage.size() && m.strtab - m.symtab >= sym_bytes &&
+            n_ <= storage.size() - (m.typetab - m.symtab) && range_fits(m.symtab, m.typetab - m.symtab + n_)) {
+            const auto str_at = static_cast<std::size_t>(m.strtab - m.symtab);
+            const auto type_at = static_cast<std::size_t>(m.typetab - m.symtab);
+            const std::span<std::byte> all = storage.first(type_at + n_);
+            if (read(reader, m.symtab, all).ok()) {
+                syms_ = all.first(sym_bytes);
+                strings_ = all.subspan(str_at, type_at - str_at);
+                types_ = all.subspan(type_at, n_);
+                return load_exports(reader, storage.subspan(all.size()));
+            }
+        }
         syms_ = storage.first(sym_bytes);
         if (status s = read(reader, m.symtab, syms_); !s) return s;
         if (letters == module_letters::typetab) {
