@@ -4,6 +4,7 @@
 // by address (the first listed of the highest address at or below).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<ksym::kallsyms_line> lines;
     k.for_each([&](const ksym::kallsyms_line& l) { lines.push_back(l); });
     if (lines.size() != k.size()) __builtin_trap();
+    // Module blocks: a module's lines come together; sizes count within one.
+    std::vector<std::size_t> block(lines.size());
+    for (std::size_t i = 1; i < lines.size(); ++i) block[i] = block[i - 1] + (lines[i].module != lines[i - 1].module);
+    auto want_size = [&](const ksym::kallsyms_line& l) {
+        const std::size_t b = block[static_cast<std::size_t>(&l - lines.data())];
+        std::uint64_t best = 0;
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            if (block[i] == b && lines[i].address > l.address && (best == 0 || lines[i].address - l.address < best))
+                best = lines[i].address - l.address;
+        return best;
+    };
     for (std::size_t i = 0; i < lines.size() && i < 64; ++i) {
         const auto& l = lines[i];
         // Reference answer by name: kernel lines first, then modules, each in order.
@@ -33,13 +45,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (s) __builtin_trap();
             continue;
         }
-        if (!s || s->name != l.name || s->address != want->address || s->module != want->module) __builtin_trap();
+        if (!s || s->name != l.name || s->address != want->address || s->module != want->module ||
+            s->size != want_size(*want))
+            __builtin_trap();
+        // module:name (split at the first colon: skip module names with one)
+        if (!l.module.empty() && l.module.find(':') == std::string_view::npos) {
+            const std::string q = std::string(l.module) + ":" + std::string(l.name);
+            const ksym::kallsyms_line* first = nullptr;
+            for (const auto& m : lines)
+                if (m.name == l.name && m.module == l.module) { first = &m; break; }
+            auto mq = k.find_by_name(q);
+            bool listed = false;  // "mod:name" is itself a listed name: that wins
+            for (const auto& m : lines) listed = listed || m.name == q;
+            if (!listed && (!mq || mq->address != first->address || mq->module != l.module || mq->name != l.name))
+                __builtin_trap();
+        }
         // Reference answer by address.
         const ksym::kallsyms_line* at = nullptr;
         for (const auto& m : lines)
             if (m.address <= l.address && (!at || m.address > at->address)) at = &m;
         auto a = k.find_by_address(l.address);
-        if (!a || a->sym.address != at->address || a->offset != 0 || a->sym.name != at->name) __builtin_trap();
+        if (!a || a->sym.address != at->address || a->offset != 0 || a->sym.name != at->name ||
+            a->sym.size != want_size(*at))
+            __builtin_trap();
     }
     return 0;
 }

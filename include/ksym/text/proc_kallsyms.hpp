@@ -31,7 +31,7 @@ struct kallsyms_line {
 
 /// Parses one line (no newline; a trailing CR is tolerated). Anything the
 /// kernel does not print gives nullopt: names are 1..511 bytes without
-/// blanks or NULs, the type one letter or symbol character.
+/// blanks or control characters, the type one letter or symbol character.
 [[nodiscard]] constexpr std::optional<kallsyms_line> parse_kallsyms_line(std::string_view line) noexcept {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     kallsyms_line l;
@@ -53,8 +53,8 @@ struct kallsyms_line {
         if (l.module.find_first_of(" \t[]") != std::string_view::npos) return std::nullopt;
     }
     if (l.name.empty() || l.name.size() >= name_buffer_size) return std::nullopt;
-    for (const char c : l.name)
-        if (c == ' ' || c == '\0' || c == '\t') return std::nullopt;
+    for (const char c : l.name)  // the kernel prints no blanks or control characters in a name
+        if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') return std::nullopt;
     return l;
 }
 
@@ -80,7 +80,7 @@ public:
                 if (!l || (digits != 0 && l->digits != digits)) return {errc::corrupt, pos};
                 digits = l->digits;
                 if (l->address != 0) hidden_ = false;
-                if (pos > 0xffffffffu) return {errc::unsupported, pos};
+                if (pos > 0xffffffffu - 32) return {errc::unsupported, pos};  // offsets are 32-bit in the index
                 ++lines_;
             }
             pos = end + 1;
@@ -107,37 +107,45 @@ public:
         by_addr_ = storage.first(2 * lines_);
         by_name_ = storage.subspan(2 * lines_, lines_);
         std::size_t k = 0;
+        // Each line's module block: the listing gives a module's lines
+        // together, so a block number tells "same module" apart in O(1).
+        std::uint64_t block = 0;
+        std::string_view module;
+        bool sorted = true;
         for_each_line([&](std::size_t off, const kallsyms_line& l) {
+            if (k > 0 && l.module != module) ++block;
+            module = l.module;
             by_addr_[2 * k] = l.address;
-            by_addr_[2 * k + 1] = off;
-            by_name_[k] = name_key(off + digits_ + 3, l.name.size());
+            by_addr_[2 * k + 1] = (block << 32) | off;
+            if (k > 0 && l.address < by_addr_[2 * k - 2]) sorted = false;
+            by_name_[k] = name_key(off + digits_ + 3, l.name);
             ++k;
         });
-        // Address order (line order among equals): pairs sorted in place
-        // through an index-free merge of the two interleaved words.
-        sort_pairs(by_addr_);
-        std::sort(by_name_.begin(), by_name_.end(), [&](std::uint64_t a, std::uint64_t b) {
-            const std::string_view na = key_name(a), nb = key_name(b);
-            return na != nb ? na < nb : a < b;
-        });
+        // Address order (line order among equals): most listings are in
+        // address order already; others are sorted in place.
+        if (!sorted) sort_pairs(by_addr_);
+        // By name hash, then listing order: integer keys, no string
+        // comparisons while sorting (lookups compare the names in the run).
+        std::sort(by_name_.begin(), by_name_.end());
         words_ = storage.first(index_words());
         return {};
     }
 
     /// The symbol named `name`: the kernel image's before any module's, then
     /// in listing order. "module:name" looks in that module only. `index`
-    /// in the answer is the line number.
+    /// in the answer is the symbol's position in address order.
     [[nodiscard]] constexpr result<symbol> find_by_name(std::string_view name) const {
         if (words_.empty()) return status{errc::invalid_argument};
         if (hidden_) return status{errc::unsupported};
         std::string_view module;
-        if (const std::size_t colon = name.find(':'); colon != std::string_view::npos && find_exact(name).empty()) {
+        if (const std::size_t colon = name.find(':'); colon != std::string_view::npos && !has_name(name)) {
             module = name.substr(0, colon);
             name = name.substr(colon + 1);
         }
         const auto run = find_exact(name);
         for (int pass = module.empty() ? 0 : 1; pass < 2; ++pass) {
             for (const std::uint64_t key : run) {
+                if (key_name(key) != name) continue;
                 const kallsyms_line l = line_at(key_line(key));
                 const bool match = pass == 0 ? l.module.empty() : module.empty() || l.module == module;
                 if (match) return symbol_at(key_line(key), l);
@@ -153,6 +161,7 @@ public:
         const auto run = find_exact(name);
         for (int pass = 0; pass < 2; ++pass) {
             for (const std::uint64_t key : run) {
+                if (key_name(key) != name) continue;
                 const kallsyms_line l = line_at(key_line(key));
                 if (l.module.empty() != (pass == 0)) continue;
                 auto s = symbol_at(key_line(key), l);
@@ -179,9 +188,11 @@ public:
         if (lo == 0) return status{errc::not_found};
         std::size_t j = lo - 1;
         while (j > 0 && by_addr_[2 * (j - 1)] == by_addr_[2 * j]) --j;
-        auto s = symbol_at(by_addr_[2 * j + 1], line_at(by_addr_[2 * j + 1]));
-        if (!s) return s.error();
-        return address_match{*s, addr - s->address};
+        const kallsyms_line l = line_at(line_of(by_addr_[2 * j + 1]));
+        symbol s = symbol_of(l);
+        s.index = static_cast<std::uint32_t>(j);
+        s.size = size_after(lo, by_addr_[2 * j], by_addr_[2 * j + 1] >> 32);
+        return address_match{s, addr - s.address};
     }
 
     /// Calls `visit(const kallsyms_line&)` for every line in listing order.
@@ -210,47 +221,76 @@ private:
         return *parse_kallsyms_line(text_.substr(o, end - o));
     }
 
-    // A name-index entry: the name's byte offset (high 48 bits) and length.
-    static constexpr std::uint64_t name_key(std::uint64_t name_off, std::size_t len) noexcept {
-        return (name_off << 16) | len;
+    // A name-index entry: the name's hash (high 32 bits) and byte offset
+    // (low 32), so the index sorts as plain integers and a run of equal
+    // hashes keeps listing order.
+    static constexpr std::uint32_t name_hash(std::string_view name) noexcept {
+        std::uint32_t h = 2166136261u;  // FNV-1a
+        for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        return h;
     }
+    static constexpr std::uint64_t name_key(std::uint64_t name_off, std::string_view name) noexcept {
+        return (std::uint64_t{name_hash(name)} << 32) | name_off;
+    }
+    // The name a key points at: up to the tab before a module tag or the
+    // line's end (open() checked the line).
     constexpr std::string_view key_name(std::uint64_t key) const noexcept {
-        return text_.substr(static_cast<std::size_t>(key >> 16), static_cast<std::size_t>(key & 0xffff));
+        const auto off = static_cast<std::size_t>(key & 0xffffffffu);
+        std::size_t end = off;
+        while (end < text_.size() && text_[end] != '\t' && text_[end] != '\n' && text_[end] != '\r') ++end;
+        return text_.substr(off, end - off);
     }
-    constexpr std::uint64_t key_line(std::uint64_t key) const noexcept { return (key >> 16) - digits_ - 3; }
+    constexpr std::uint64_t key_line(std::uint64_t key) const noexcept { return (key & 0xffffffffu) - digits_ - 3; }
 
-    // The name index's run of `name`, in listing order.
+    // The name index's run of keys whose hash is that of `name`, in listing
+    // order; callers compare the names.
     constexpr std::span<const std::uint64_t> find_exact(std::string_view name) const {
-        const auto* first = std::lower_bound(by_name_.data(), by_name_.data() + lines_, name,
-                                             [&](std::uint64_t key, std::string_view v) { return key_name(key) < v; });
+        const std::uint64_t h = std::uint64_t{name_hash(name)} << 32;
+        const auto* first = std::lower_bound(by_name_.data(), by_name_.data() + lines_, h);
         const auto* last = first;
-        while (last != by_name_.data() + lines_ && key_name(*last) == name) ++last;
+        while (last != by_name_.data() + lines_ && (*last & ~std::uint64_t{0xffffffffu}) == h) ++last;
         return {first, static_cast<std::size_t>(last - first)};
     }
+    constexpr bool has_name(std::string_view name) const {
+        for (const std::uint64_t key : find_exact(name))
+            if (key_name(key) == name) return true;
+        return false;
+    }
 
-    // The symbol for a line, with its size from the address index.
-    constexpr result<symbol> symbol_at(std::uint64_t off, const kallsyms_line& l) const {
+    // A line's offset, from an address-index word (module block above).
+    static constexpr std::uint64_t line_of(std::uint64_t word) noexcept { return word & 0xffffffffu; }
+
+    static constexpr symbol symbol_of(const kallsyms_line& l) noexcept {
         symbol s;
         s.address = l.address;
         s.type = l.type;
         s.name = l.name;
         s.module = l.module;
-        // Its place in address order, then the next higher address of the same module.
+        return s;
+    }
+
+    // The gap from `address` to the next higher address of the same module
+    // block, looking from address-index entry `from` on; 0 when none is.
+    constexpr std::uint64_t size_after(std::size_t from, std::uint64_t address, std::uint64_t block) const noexcept {
+        for (std::size_t j = from; j < lines_; ++j)
+            if (by_addr_[2 * j] > address && (by_addr_[2 * j + 1] >> 32) == block) return by_addr_[2 * j] - address;
+        return 0;
+    }
+
+    // The symbol for a line, with its index and size from the address index.
+    constexpr result<symbol> symbol_at(std::uint64_t off, const kallsyms_line& l) const {
+        symbol s = symbol_of(l);
+        // Its place in address order (line order among equal addresses).
         std::size_t lo = 0, hi = lines_;
         while (lo < hi) {
             const std::size_t mid = lo + (hi - lo) / 2;
             const bool before = by_addr_[2 * mid] < l.address ||
-                                (by_addr_[2 * mid] == l.address && by_addr_[2 * mid + 1] < off);
+                                (by_addr_[2 * mid] == l.address && line_of(by_addr_[2 * mid + 1]) < off);
             if (before) lo = mid + 1;
             else hi = mid;
         }
         s.index = static_cast<std::uint32_t>(lo);
-        for (std::size_t j = lo + 1; j < lines_; ++j) {
-            if (by_addr_[2 * j] <= l.address) continue;
-            if (line_at(by_addr_[2 * j + 1]).module != l.module) continue;
-            s.size = by_addr_[2 * j] - l.address;
-            break;
-        }
+        if (lo < lines_) s.size = size_after(lo + 1, l.address, by_addr_[2 * lo + 1] >> 32);
         return s;
     }
 
@@ -258,8 +298,9 @@ private:
     // then offset: an in-place heap sort, so nothing allocates.
     static constexpr void sort_pairs(std::span<std::uint64_t> w) {
         const std::size_t n = w.size() / 2;
+        // Ties by line offset, the low half of the second word.
         auto less = [&](std::size_t a, std::size_t b) {
-            return w[2 * a] != w[2 * b] ? w[2 * a] < w[2 * b] : w[2 * a + 1] < w[2 * b + 1];
+            return w[2 * a] != w[2 * b] ? w[2 * a] < w[2 * b] : line_of(w[2 * a + 1]) < line_of(w[2 * b + 1]);
         };
         auto swap = [&](std::size_t a, std::size_t b) {
             std::swap(w[2 * a], w[2 * b]);
