@@ -35,26 +35,37 @@ struct kallsyms_line {
 [[nodiscard]] constexpr std::optional<kallsyms_line> parse_kallsyms_line(std::string_view line) noexcept {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     kallsyms_line l;
-    const std::size_t sp = line.find(' ');
-    if (sp != 8 && sp != 16) return std::nullopt;
-    const auto addr = parse_hex(line.substr(0, sp));
-    if (!addr || line.size() < sp + 4 || line[sp + 2] != ' ') return std::nullopt;
-    l.address = *addr;
+    // %px prints 16 digits on 64-bit kernels, 8 on 32-bit ones.
+    const std::size_t sp = line.size() > 16 && line[16] == ' ' ? 16 : line.size() > 8 && line[8] == ' ' ? 8 : 0;
+    if (sp == 0 || line.size() < sp + 4 || line[sp + 2] != ' ') return std::nullopt;
+    std::uint64_t a = 0;
+    for (std::size_t i = 0; i < sp; ++i) {
+        const auto c = static_cast<unsigned char>(line[i]);
+        const unsigned d = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : 16u;
+        if (d > 15) return std::nullopt;
+        a = a << 4 | d;
+    }
+    l.address = a;
     l.digits = static_cast<std::uint8_t>(sp);
     l.type = line[sp + 1];
     if (l.type <= ' ' || l.type > '~') return std::nullopt;
-    std::string_view rest = line.substr(sp + 3);
-    const std::size_t tab = rest.find('\t');
-    l.name = rest.substr(0, tab);
-    if (tab != std::string_view::npos) {
-        const std::string_view tag = rest.substr(tab + 1);
+    const std::string_view rest = line.substr(sp + 3);
+    // The name runs to a tab (a module tag follows) or the end; the kernel
+    // prints no blanks or control characters in it.
+    std::size_t n = 0;
+    for (; n < rest.size(); ++n) {
+        const auto c = static_cast<unsigned char>(rest[n]);
+        if (c <= ' ' || c == 0x7f) break;
+    }
+    l.name = rest.substr(0, n);
+    if (n < rest.size()) {
+        if (rest[n] != '\t') return std::nullopt;
+        const std::string_view tag = rest.substr(n + 1);
         if (tag.size() < 3 || tag.front() != '[' || tag.back() != ']') return std::nullopt;
         l.module = tag.substr(1, tag.size() - 2);
         if (l.module.find_first_of(" \t[]") != std::string_view::npos) return std::nullopt;
     }
     if (l.name.empty() || l.name.size() >= name_buffer_size) return std::nullopt;
-    for (const char c : l.name)  // the kernel prints no blanks or control characters in a name
-        if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') return std::nullopt;
     return l;
 }
 
