@@ -179,13 +179,18 @@ public:
     /// below it whose size covers it, else the highest at or below it (as
     /// the kernel's find_kallsyms_symbol picks), with the offset.
     [[nodiscard]] constexpr result<address_match> find_by_address(std::uint64_t addr) const {
-        result<address_match> best = status{errc::not_found};
+        // A plain symbol and a flag, not a result<>: g++ 12 at -O3 takes the
+        // result's storage for uninitialized (-Wmaybe-uninitialized).
+        symbol best{};
+        bool found = false;
         const status s = for_each([&](const symbol& sym) {
             if (sym.address > addr || sym.type == 'a' || sym.type == 'A' || sym.type == 'U') return;
-            if (!best || sym.address > best->sym.address) best = address_match{sym, addr - sym.address};
+            if (!found || sym.address > best.address) best = sym;
+            found = true;
         });
         if (!s) return s;
-        return best;
+        if (!found) return status{errc::not_found};
+        return address_match{best, addr - best.address};
     }
 
 private:
