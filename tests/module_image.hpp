@@ -489,7 +489,10 @@ inline std::vector<module_spec> sample_modules(const ksym::module_state_values& 
                           {"alpha_weak", A::text, 0x300, 'w', 0x4, X::yes},
                           {"alpha_percpu", A::absolute, 0x40, 'a', 0, X::no}},
                  .export_only = {"alpha_only_exported"}});
-    v.push_back({.name = "beta_unformed", .state = st.unformed, .core = {{"beta_x", A::text, 0x10, 't', 4, X::no}}});
+    v.push_back({.name = "beta_unformed",
+                 .state = st.unformed,
+                 .core = {{"beta_x", A::text, 0x10, 't', 4, X::no}},
+                 .null_kallsyms = true});
     v.push_back({.name = "gamma",
                  .state = st.live,
                  .core = {{"shared_name", A::text, 0x20, 't', 0x10, X::yes},

@@ -441,6 +441,17 @@ TEST_CASE("hostile module lists: cycles, broken links, unknown states, names wit
             CHECK(visited == (limit + 1) / 2);  // the UNFORMED one is not visited
         }
     }
+    SUBCASE("an UNFORMED module is skipped before its symbol table is looked at") {
+        // Its mod->kallsyms is NULL until the loader lays out its symbols
+        // (the sample's beta_unformed); pointing nowhere, it is not read either.
+        hostile h;
+        CHECK(h.img.read(h.img.field(1, *h.L.kallsyms), 8) == 0);
+        std::vector<ksym::module_info> got;
+        CHECK(h.walk(&got).ok());
+        CHECK(got.size() == h.img.modules.size());
+        h.img.write(h.img.field(1, *h.L.kallsyms), 0xffff888000002000ull, 8);
+        CHECK(h.walk().ok());
+    }
     SUBCASE("a bound below the list's length") {
         hostile h;
         std::vector<ksym::module_info> got;

@@ -168,6 +168,13 @@ constexpr status walk_modules(R& reader, const module_layout& L, std::uint64_t h
         }
         info.syms = f.ptr(L.syms);
         info.num_syms = static_cast<std::uint32_t>(f.u32(L.num_syms));
+        // An UNFORMED module is skipped before its symbol table is looked
+        // at: until the loader lays out its symbols, mod->kallsyms is NULL.
+        if (info.state == st.unformed) {
+            prev = cur;
+            cur = f.ptr(L.list + L.list_head.next);
+            continue;
+        }
         // The symbol table header: inside struct module (core_kallsyms, or
         // the module itself before 4.5), or the init copy it points to.
         std::span<const std::byte> tab = m;
@@ -188,14 +195,12 @@ constexpr status walk_modules(R& reader, const module_layout& L, std::uint64_t h
         info.num_symtab = static_cast<std::uint32_t>(t.u32(L.symbols.num_symtab));
         info.strtab = t.ptr(L.symbols.strtab);
         if (L.symbols.typetab) info.typetab = t.ptr(*L.symbols.typetab);
-        if (info.state != st.unformed) {
-            if constexpr (std::is_same_v<decltype(visit(info)), bool>) {
-                if (!visit(info)) return {};
-            } else if constexpr (std::is_same_v<decltype(visit(info)), status>) {
-                if (status s = visit(info); !s) return s;
-            } else {
-                visit(info);
-            }
+        if constexpr (std::is_same_v<decltype(visit(info)), bool>) {
+            if (!visit(info)) return {};
+        } else if constexpr (std::is_same_v<decltype(visit(info)), status>) {
+            if (status s = visit(info); !s) return s;
+        } else {
+            visit(info);
         }
         prev = cur;
         cur = f.ptr(L.list + L.list_head.next);
