@@ -202,14 +202,20 @@ void check_image(const image_spec& sp) {
     }
     for (const auto& m : img.modules)
         for (const auto& r : m.ranges) {
+            probes.push_back(r.base);  // below every defined symbol of the module's text
             probes.push_back(r.base + r.size - 1);
             probes.push_back(r.base + 0x100);
         }
     for (const std::uint64_t a : probes) {
-        const auto want = img.at_address(a);
-        if (!want) continue;  // probes outside every module are checked below
         CAPTURE(a);
+        const auto want = img.at_address(a);
         const auto got = mods.find_by_address(a, storage, t);
+        if (!want) {
+            // In a module, below its defined symbols (undefined and
+            // absolute ones do not count), or outside every module.
+            CHECK(got.error() == errc::not_found);
+            continue;
+        }
         REQUIRE(got.has_value());
         CHECK(line(from(got->sym)) == line(*want));
         CHECK(got->offset == a - want->address);

@@ -184,7 +184,10 @@ public:
         symbol best{};
         bool found = false;
         const status s = for_each([&](const symbol& sym) {
-            if (sym.address > addr || sym.type == 'a' || sym.type == 'A' || sym.type == 'U') return;
+            // Undefined symbols (a COMING module's init table has them) print
+            // as 'u' unless the module exports the name; absolute ones as 'a'.
+            const char t = sym.type;
+            if (sym.address > addr || t == 'a' || t == 'A' || t == 'U' || t == 'u') return;
             if (!found || sym.address > best.address) best = sym;
             found = true;
         });
