@@ -275,7 +275,9 @@ TEST_CASE("module symbols, layouts by hand: every era of struct module and of th
     }
     SUBCASE("core_layout, letters in st_size (5.0-5.1)") {
         check_hand<ksym::arch::x86_64>(E::core_layout, M::st_size, false, true, F::prel32);
+        check_hand<ksym::arch::s390x>(E::core_layout, M::st_size, false, true, F::prel32);
         check_hand<ksym::arch::i386>(E::core_layout, M::st_size, false, true, F::absolute);
+        check_hand<be32>(E::core_layout, M::st_size, false, true, F::absolute);
     }
     SUBCASE("core_layout, letters in st_info (4.5-4.20)") {
         check_hand<ksym::arch::x86_64>(E::core_layout, M::st_info, false, true, F::prel32);
@@ -307,7 +309,7 @@ TEST_CASE("module symbols, layouts from synthetic BTF with a randomized member o
         bs.odd_values = seed % 3 != 1;  // states 10..13, a wider Elf_Sym, mem[] types reversed
         bs.elf_sym = seed % 11 != 0;
         bs.mem_type_enum = seed % 13 != 0;
-        const M letters = bs.typetab ? M::typetab : seed % 2 == 0 ? M::st_size : M::st_info;
+        const M letters = bs.typetab ? M::typetab : (seed / 4) % 2 == 0 ? M::st_size : M::st_info;
         if (!bs.mem_type_enum) bs.odd_values = false;  // without the enum, mem[] types are upstream's
         CAPTURE(seed);
         CAPTURE(ksym::to_string(bs.era));

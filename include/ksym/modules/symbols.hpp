@@ -130,7 +130,9 @@ public:
         char t = '?';
         switch (letters_) {
         case module_letters::typetab: t = static_cast<char>(types_[i]); break;
-        case module_letters::st_size: t = static_cast<char>(field(i, e.st_size, 1)); break;
+        // The kernel stored the letter as the value of the word-wide st_size:
+        // its low byte, the last in memory on a big-endian target.
+        case module_letters::st_size: t = static_cast<char>(field(i, e.st_size, sizeof(word)) & 0xff); break;
         case module_letters::st_info: t = static_cast<char>(field(i, e.st_info, 1)); break;
         }
         if (letters_ != module_letters::st_size) s.size = field(i, e.st_size, sizeof(word));
