@@ -617,6 +617,31 @@ TEST_CASE("hostile module symbol tables: counts, strings, pointers, storage") {
         h.L.elf_sym.size = 8;
         CHECK(h.load(m).st.code() == errc::invalid_argument);
     }
+    SUBCASE("export names spread over the whole address space: no huge read") {
+        // Name addresses from 0x10 to 2^64 - 16: the stretch between them,
+        // plus a name's room, wraps around 2^64.
+        for (const auto form : {ksym::kernel_symbol_form::prel32, ksym::kernel_symbol_form::absolute}) {
+            CAPTURE(ksym::to_string(form));
+            hostile h;
+            if (form == ksym::kernel_symbol_form::absolute) {
+                h.L.kernel_symbol = ksym::kernel_symbol_fields_for(form, 8, true);
+                auto sp = h.img.spec();
+                sp.L = h.L;
+                h.img = module_image(sp);
+            }
+            const auto& k = h.L.kernel_symbol;
+            const std::uint64_t arr = h.img.tables[2].syms;  // gamma: two exports
+            const std::uint64_t names[] = {0x10, ~std::uint64_t{0} - 15};
+            for (std::uint64_t i = 0; i < 2; ++i) {
+                const std::uint64_t field = arr + i * k.size + k.name;
+                if (form == ksym::kernel_symbol_form::prel32) h.img.write(field, static_cast<std::uint32_t>(names[i] - field), 4);
+                else h.img.write(field, names[i], 8);
+            }
+            const auto r = h.load(h.module("gamma"));
+            CHECK(r.st.code() == errc::capacity);
+            CHECK(r.largest <= r.storage);
+        }
+    }
     SUBCASE("export names without a NUL: never exported, no error") {
         hostile h;
         const auto& t = h.img.tables[2];  // gamma: exports shared_name, gamma_rodata

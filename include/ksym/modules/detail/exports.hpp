@@ -49,8 +49,10 @@ constexpr status module_symbols<R, Arch>::load_exports(R& reader, std::span<std:
         hi = std::max(hi, a);
     }
     rest = rest.subspan(bytes);
+    // The stretch and one name's room, compared without adding: hostile
+    // name addresses may lie almost 2^64 apart, and the sum wrap.
+    if (hi - lo > rest.size() || rest.size() - (hi - lo) < name_buffer_size) return {errc::capacity, storage_for(*L_, m)};
     const std::uint64_t span = hi - lo + name_buffer_size;
-    if (span > rest.size()) return {errc::capacity, storage_for(*L_, m)};
     export_strings_ = rest.first(static_cast<std::size_t>(span));
     export_strings_at_ = lo;
     if (!read(reader, lo, export_strings_).ok()) {
