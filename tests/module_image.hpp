@@ -111,6 +111,7 @@ public:
     /// For spec module k: where its tables went (hostile tests poke them).
     struct placed {
         std::uint64_t symtab = 0, strtab = 0, typetab = 0, syms = 0, export_strings = 0, kallsyms_struct = 0;
+        std::uint64_t export_strings_end = 0;  ///< one past the last export name's NUL
         std::uint32_t num_symtab = 0, strtab_bytes = 0;
     };
     std::vector<placed> tables;
@@ -228,6 +229,7 @@ private:
         p.strtab_bytes = static_cast<std::uint32_t>(strtab.size());
         p.symtab = b.take(std::uint64_t{p.num_symtab} * e.size, w);
         p.strtab = b.take(strtab.size(), 1);
+        b.take(16, 1);  // junk after the strings: a test may unmap it
         if (spec_.letters == ksym::module_letters::typetab) p.typetab = b.take(p.num_symtab, 1);
         write_bytes(p.strtab, strtab);
         for (std::uint32_t i = 0; i < p.num_symtab; ++i) {
@@ -373,6 +375,8 @@ private:
             for (std::size_t i = 0; i < ms.export_only.size(); ++i) syms_list.push_back({ms.export_only[i], a.data + 0x800 + 8 * i});
             std::uint64_t strings_at = 0;
             const std::uint64_t syms = syms_list.empty() ? 0 : write_exports(syms_list, b, strings_at);
+            const std::uint64_t strings_end = b.next;
+            b.take(16, 1);  // junk after the export names: a test may unmap it
             write(mod + L.syms, syms, w);
             write(mod + L.num_syms, syms_list.size(), 4);
             if (gpl_apart) {
@@ -389,6 +393,7 @@ private:
             if (!ms.init.empty()) now = write_table(ms.init, a, b);
             now.syms = syms;
             now.export_strings = strings_at;
+            now.export_strings_end = syms_list.empty() ? 0 : strings_end;
             auto put_table = [&](std::uint64_t at, const placed& t) {
                 write(at + L.symbols.symtab, t.symtab, w);
                 write(at + L.symbols.num_symtab, t.num_symtab, 4);

@@ -652,6 +652,59 @@ TEST_CASE("hostile module symbol tables: counts, strings, pointers, storage") {
     }
 }
 
+namespace {
+
+// Reads that touch [hole, hole + 16) fail: the memory after a module's
+// strings, unmapped (a table that ends a page before a hole in the dump).
+struct holey_reader {
+    const image_reader* inner;
+    std::vector<std::uint64_t> holes;
+    std::size_t calls = 0, largest = 0;
+    ksym::status read(std::uint64_t addr, std::span<std::byte> out) {
+        ++calls;
+        largest = std::max(largest, out.size());
+        for (const std::uint64_t h : holes)
+            if (h != 0 && addr < h + 16 && h - addr < out.size()) return ksym::status::fault(std::max(addr, h));
+        return inner->read(addr, out);
+    }
+};
+
+template <class Arch>
+void check_strings_before_a_hole(const ksym::module_layout& L, module_letters letters) {
+    const module_image img(spec_for<Arch>(L, letters));
+    image_reader mem(img);
+    std::vector<std::byte> work(L.module_size);
+    std::vector<ksym::module_info> walked;
+    REQUIRE(ksym::walk_modules<Arch>(mem, L, img.head, work, [&](const ksym::module_info& m) { walked.push_back(m); }).ok());
+    for (const auto& m : walked) {
+        CAPTURE(std::string(m.name()));
+        const auto k = static_cast<std::size_t>(std::find(img.module_address.begin(), img.module_address.end(), m.address) -
+                                                img.module_address.begin());
+        const auto& t = img.tables.at(k);
+        holey_reader reader{&mem, {t.strtab + t.strtab_bytes, t.export_strings_end}};
+        using table_t = ksym::module_symbols<holey_reader, Arch>;
+        std::vector<std::byte> storage(static_cast<std::size_t>(table_t::storage_for(L, m)));
+        table_t table;
+        REQUIRE(table.load(reader, L, m, letters, storage).ok());
+        std::vector<expected_symbol> got, want;
+        CHECK(table.for_each([&](const ksym::symbol& s) { got.push_back(from(s)); }).ok());
+        for (const auto& s : img.symbols)
+            if (s.module == m.name()) want.push_back(s);
+        check_same(got, want);  // the letters' case too: the export names were read
+        CHECK(reader.largest <= storage.size());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("module symbols: strings and export names that end just before unreadable memory") {
+    using F = ksym::kernel_symbol_form;
+    check_strings_before_a_hole<ksym::arch::x86_64>(
+        ksym_test::hand_layout(module_layout_era::mem_array, 8, true, false, false, F::prel32), module_letters::typetab);
+    check_strings_before_a_hole<be32>(ksym_test::hand_layout(module_layout_era::module_core, 4, false, false, false, F::absolute),
+                                      module_letters::st_info);
+}
+
 // ---------------------------------------------------------------------------
 // Discovery: the `modules` list head and the vmlinux BTF, by checked scans.
 

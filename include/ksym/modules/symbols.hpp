@@ -215,21 +215,37 @@ private:
         return reader.read(addr, out);
     }
 
-    // The strings up to the NUL that ends the name starting at `last`,
-    // found 64 bytes at a time (at most one name's length).
+    // The strings up to the NUL that ends the name starting at `last`.
     constexpr status read_to_last_nul(R& reader, std::uint64_t strtab, std::uint64_t last) {
         const std::span<std::byte> all = strings_;
         if (status s = read(reader, strtab, all.first(static_cast<std::size_t>(last))); !s) return s;
-        for (std::size_t at = static_cast<std::size_t>(last); at < all.size(); at += 64) {
-            const std::size_t c = std::min<std::size_t>(64, all.size() - at);
-            if (status s = read(reader, strtab + at, all.subspan(at, c)); !s) return s;
-            const auto chunk = all.subspan(at, c);
-            if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end()) {
-                strings_ = all.first(at + static_cast<std::size_t>(z - chunk.begin()) + 1);
-                return {};
+        const auto end = read_to_nul(reader, strtab, all, static_cast<std::size_t>(last));
+        if (!end) return end.error();
+        strings_ = all.first(*end);
+        return {};
+    }
+
+    // Reads `buf` (target address `addr`) from index `from` on until a NUL,
+    // 64 bytes a read; where such a read fails (it ran into memory that
+    // cannot be read: the page after a table's end), byte by byte. The
+    // length up to and with the NUL; corrupt when `buf` holds none.
+    constexpr result<std::size_t> read_to_nul(R& reader, std::uint64_t addr, std::span<std::byte> buf,
+                                              std::size_t from) const {
+        for (std::size_t at = from; at < buf.size();) {
+            const std::size_t c = std::min<std::size_t>(64, buf.size() - at);
+            const std::span<std::byte> chunk = buf.subspan(at, c);
+            if (read(reader, addr + at, chunk).ok()) {
+                if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end())
+                    return at + static_cast<std::size_t>(z - chunk.begin()) + 1;
+            } else {
+                for (std::size_t i = 0; i < c; ++i) {
+                    if (status s = read(reader, addr + at + i, chunk.subspan(i, 1)); !s) return s;
+                    if (chunk[i] == std::byte{0}) return at + i + 1;
+                }
             }
+            at += c;
         }
-        return {errc::corrupt, strtab + last};
+        return status{errc::corrupt, addr + from};
     }
 
     // Field of entry i, `width` bytes at `off`.

@@ -60,17 +60,9 @@ constexpr status module_symbols<R, Arch>::load_exports(R& reader, std::span<std:
         // then to its NUL.
         const std::span<std::byte> all = export_strings_;
         if (status s = read(reader, lo, all.first(static_cast<std::size_t>(hi - lo))); !s) return s;
-        std::size_t at = static_cast<std::size_t>(hi - lo);
-        for (;; at += 64) {
-            if (at >= all.size()) return {errc::corrupt, hi};
-            const std::size_t c = std::min<std::size_t>(64, all.size() - at);
-            if (status s = read(reader, lo + at, all.subspan(at, c)); !s) return s;
-            const auto chunk = all.subspan(at, c);
-            if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end()) {
-                export_strings_ = all.first(at + static_cast<std::size_t>(z - chunk.begin()) + 1);
-                break;
-            }
-        }
+        const auto end = read_to_nul(reader, lo, all, static_cast<std::size_t>(hi - lo));
+        if (!end) return end.error();
+        export_strings_ = all.first(*end);
     }
     return {};
 }
