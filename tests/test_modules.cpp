@@ -843,4 +843,7 @@ TEST_CASE("find_btf_in_memory: the blob where it was planted, past decoys, acros
     check_find_btf<ksym::arch::s390x>(false);
     check_find_btf<ksym::arch::i386>(false);
     check_find_btf<be32>(false);
+    // A 32-byte header: the layout section after the strings is part of the blob.
+    check_find_btf<ksym::arch::x86_64>(true);
+    check_find_btf<ksym::arch::s390x>(true);
 }
