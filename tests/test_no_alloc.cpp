@@ -219,3 +219,54 @@ TEST_CASE("BTF open, queries and module layouts allocate nothing") {
         CHECK(allocs == 0);
     }
 }
+
+#include "ksym/modules/discover.hpp"
+#include "ksym/modules/loaded.hpp"
+#include "module_image.hpp"
+
+TEST_CASE("module symbols allocate nothing: walk, load, iterate, find by name and address, find the list head") {
+    using ksym::arch::x86_64;
+    using reader_t = ksym_test::image_reader;
+    // The image, the storage and the expected answers are made before counting.
+    ksym_test::image_spec sp;
+    sp.L = ksym_test::hand_layout(ksym::module_layout_era::mem_array, 8, true, false, false, ksym::kernel_symbol_form::prel32);
+    sp.data_base = ksym_test::data_base_for(8);
+    sp.mods_base = ksym_test::mods_base_for(8);
+    sp.modules = ksym_test::sample_modules(sp.L.states);
+    const ksym_test::module_image img(sp);
+    const auto& L = sp.L;
+    reader_t mem(img);
+    std::vector<std::byte> work(L.module_size), chunk(4096), storage(1 << 16);
+    std::vector<ksym::module_info> infos(16);
+    const auto probe = img.symbols.at(3);
+    static ksym::loaded_modules<reader_t, x86_64> mods;  // static, as a small-stack user keeps it
+
+    bool ok = true;
+    std::size_t walked = 0, symbols = 0, allocs = 0;
+    {
+        ksym_test::alloc_scope scope;
+        ok &= ksym::walk_modules<x86_64>(mem, L, img.head, work, [&](const ksym::module_info&) { ++walked; }).ok();
+        ok &= mods.open(mem, L, img.head, {6, 12, 0}, infos, work).ok();
+        ok &= mods.for_each(storage, [&](const ksym::symbol&) { ++symbols; }).ok();
+        ksym::module_symbols<reader_t, x86_64> t;
+        for (const auto& m : mods.modules()) {
+            ok &= mods.table_storage(m) <= storage.size();
+            ok &= mods.table(m, storage, t).ok();
+            ok &= t.for_each([](const ksym::symbol&) {}).ok();
+        }
+        const auto by_name = mods.find_by_name(probe.module, probe.name, storage, t);
+        ok &= by_name && by_name->address == probe.address;
+        ok &= mods.find_by_name("", probe.name, storage, t).has_value();
+        ok &= !mods.find_by_name("", "no_such_symbol", storage, t).has_value();
+        const auto by_address = mods.find_by_address(probe.address + 1, storage, t);
+        ok &= by_address && by_address->sym.name == probe.name;
+        ok &= !mods.find_by_address(img.data_base, storage, t).has_value();
+        const auto head = ksym::find_modules_head<x86_64>(mem, L, img.data_base, img.data.size(), chunk, work);
+        ok &= head && *head == img.head;
+        allocs = scope.count();
+    }
+    CHECK(ok);
+    CHECK(walked == img.modules.size());
+    CHECK(symbols == img.symbols.size());
+    CHECK(allocs == 0);
+}

@@ -64,7 +64,8 @@ constexpr void scan_memory(R& reader, std::uint64_t from, std::uint64_t len, std
 /// image after _etext, where the linker puts .BTF in RO_DATA), reading
 /// through `chunk`. A candidate is a 4-byte-aligned header in the target's
 /// byte order whose sections follow each other exactly as the kernel's
-/// build writes them (types at 0, strings right after) and whose size is
+/// build writes them (types at 0, strings right after, then the layout
+/// section of a 32-byte header) and whose size is
 /// plausible; the caller then opens the blob, which checks every record.
 /// not_found when the range holds none.
 template <ArchTraits Arch, MemoryReader R>
@@ -84,7 +85,16 @@ constexpr result<memory_extent> find_btf_in_memory(R& reader, std::uint64_t from
             if ((hdr_len != 24 && hdr_len != 32) || type_off != 0 || type_len == 0 || type_len % 4 != 0 ||
                 str_off != type_len || str_len == 0)
                 continue;
-            const std::uint64_t size = std::uint64_t{hdr_len} + str_off + str_len;
+            std::uint64_t size = std::uint64_t{hdr_len} + str_off + str_len;
+            if (hdr_len == 32) {
+                // The layout section, when there is one, follows the strings
+                // (aligned): the blob ends with it.
+                const std::uint64_t layout_off = load<std::uint32_t>(p + 24, bo);
+                const std::uint64_t layout_len = load<std::uint32_t>(p + 28, bo);
+                const std::uint64_t strings_end = std::uint64_t{str_off} + str_len;
+                if (layout_len != 0 && (layout_off < strings_end || layout_off - strings_end >= 8)) continue;
+                if (layout_len != 0) size = hdr_len + layout_off + layout_len;
+            }
             if (size > max_vmlinux_btf) continue;
             found = memory_extent{at + i, size};
             return false;

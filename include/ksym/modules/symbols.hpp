@@ -148,7 +148,9 @@ public:
         char t = '?';
         switch (letters_) {
         case module_letters::typetab: t = static_cast<char>(types_[i]); break;
-        case module_letters::st_size: t = static_cast<char>(field(i, e.st_size, 1)); break;
+        // The kernel stored the letter as the value of the word-wide st_size:
+        // its low byte, the last in memory on a big-endian target.
+        case module_letters::st_size: t = static_cast<char>(field(i, e.st_size, sizeof(word)) & 0xff); break;
         case module_letters::st_info: t = static_cast<char>(field(i, e.st_info, 1)); break;
         }
         if (letters_ != module_letters::st_size) s.size = field(i, e.st_size, sizeof(word));
@@ -197,13 +199,21 @@ public:
     /// below it whose size covers it, else the highest at or below it (as
     /// the kernel's find_kallsyms_symbol picks), with the offset.
     [[nodiscard]] constexpr result<address_match> find_by_address(std::uint64_t addr) const {
-        result<address_match> best = status{errc::not_found};
+        // A plain symbol and a flag, not a result<>: g++ 12 at -O3 takes the
+        // result's storage for uninitialized (-Wmaybe-uninitialized).
+        symbol best{};
+        bool found = false;
         const status s = for_each([&](const symbol& sym) {
-            if (sym.address > addr || sym.type == 'a' || sym.type == 'A' || sym.type == 'U') return;
-            if (!best || sym.address > best->sym.address) best = address_match{sym, addr - sym.address};
+            // Undefined symbols (a COMING module's init table has them) print
+            // as 'u' unless the module exports the name; absolute ones as 'a'.
+            const char t = sym.type;
+            if (sym.address > addr || t == 'a' || t == 'A' || t == 'U' || t == 'u') return;
+            if (!found || sym.address > best.address) best = sym;
+            found = true;
         });
         if (!s) return s;
-        return best;
+        if (!found) return status{errc::not_found};
+        return address_match{best, addr - best.address};
     }
 
 private:
@@ -223,21 +233,37 @@ private:
         return reader.read(addr, out);
     }
 
-    // The strings up to the NUL that ends the name starting at `last`,
-    // found 64 bytes at a time (at most one name's length).
+    // The strings up to the NUL that ends the name starting at `last`.
     constexpr status read_to_last_nul(R& reader, std::uint64_t strtab, std::uint64_t last) {
         const std::span<std::byte> all = strings_;
         if (status s = read(reader, strtab, all.first(static_cast<std::size_t>(last))); !s) return s;
-        for (std::size_t at = static_cast<std::size_t>(last); at < all.size(); at += 64) {
-            const std::size_t c = std::min<std::size_t>(64, all.size() - at);
-            if (status s = read(reader, strtab + at, all.subspan(at, c)); !s) return s;
-            const auto chunk = all.subspan(at, c);
-            if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end()) {
-                strings_ = all.first(at + static_cast<std::size_t>(z - chunk.begin()) + 1);
-                return {};
+        const auto end = read_to_nul(reader, strtab, all, static_cast<std::size_t>(last));
+        if (!end) return end.error();
+        strings_ = all.first(*end);
+        return {};
+    }
+
+    // Reads `buf` (target address `addr`) from index `from` on until a NUL,
+    // 64 bytes a read; where such a read fails (it ran into memory that
+    // cannot be read: the page after a table's end), byte by byte. The
+    // length up to and with the NUL; corrupt when `buf` holds none.
+    constexpr result<std::size_t> read_to_nul(R& reader, std::uint64_t addr, std::span<std::byte> buf,
+                                              std::size_t from) const {
+        for (std::size_t at = from; at < buf.size();) {
+            const std::size_t c = std::min<std::size_t>(64, buf.size() - at);
+            const std::span<std::byte> chunk = buf.subspan(at, c);
+            if (read(reader, addr + at, chunk).ok()) {
+                if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end())
+                    return at + static_cast<std::size_t>(z - chunk.begin()) + 1;
+            } else {
+                for (std::size_t i = 0; i < c; ++i) {
+                    if (status s = read(reader, addr + at + i, chunk.subspan(i, 1)); !s) return s;
+                    if (chunk[i] == std::byte{0}) return at + i + 1;
+                }
             }
+            at += c;
         }
-        return {errc::corrupt, strtab + last};
+        return status{errc::corrupt, addr + from};
     }
 
     // Field of entry i, `width` bytes at `off`.

@@ -83,6 +83,9 @@ struct module_fields {
 constexpr bool module_layout_fits(const module_layout& L, std::size_t word) noexcept {
     const std::uint64_t n = L.module_size;
     auto in = [n](std::uint64_t off, std::uint64_t w) { return off <= n && w <= n - off; };
+    // A struct list_head is two pointers: the walk reads the head, and a
+    // scan its candidates, as 2 * word bytes.
+    if (L.list_head.next > word || L.list_head.prev > word) return false;
     if (L.pointer_bytes != word || !in(L.state, 4) || !in(L.name, L.name_len) || L.name_len == 0 ||
         !in(std::uint64_t{L.list} + L.list_head.next, word) || !in(std::uint64_t{L.list} + L.list_head.prev, word) ||
         !in(L.syms, word) || !in(L.num_syms, 4))
@@ -168,6 +171,13 @@ constexpr status walk_modules(R& reader, const module_layout& L, std::uint64_t h
         }
         info.syms = f.ptr(L.syms);
         info.num_syms = static_cast<std::uint32_t>(f.u32(L.num_syms));
+        // An UNFORMED module is skipped before its symbol table is looked
+        // at: until the loader lays out its symbols, mod->kallsyms is NULL.
+        if (info.state == st.unformed) {
+            prev = cur;
+            cur = f.ptr(L.list + L.list_head.next);
+            continue;
+        }
         // The symbol table header: inside struct module (core_kallsyms, or
         // the module itself before 4.5), or the init copy it points to.
         std::span<const std::byte> tab = m;
@@ -188,14 +198,12 @@ constexpr status walk_modules(R& reader, const module_layout& L, std::uint64_t h
         info.num_symtab = static_cast<std::uint32_t>(t.u32(L.symbols.num_symtab));
         info.strtab = t.ptr(L.symbols.strtab);
         if (L.symbols.typetab) info.typetab = t.ptr(*L.symbols.typetab);
-        if (info.state != st.unformed) {
-            if constexpr (std::is_same_v<decltype(visit(info)), bool>) {
-                if (!visit(info)) return {};
-            } else if constexpr (std::is_same_v<decltype(visit(info)), status>) {
-                if (status s = visit(info); !s) return s;
-            } else {
-                visit(info);
-            }
+        if constexpr (std::is_same_v<decltype(visit(info)), bool>) {
+            if (!visit(info)) return {};
+        } else if constexpr (std::is_same_v<decltype(visit(info)), status>) {
+            if (status s = visit(info); !s) return s;
+        } else {
+            visit(info);
         }
         prev = cur;
         cur = f.ptr(L.list + L.list_head.next);

@@ -49,8 +49,10 @@ constexpr status module_symbols<R, Arch>::load_exports(R& reader, std::span<std:
         hi = std::max(hi, a);
     }
     rest = rest.subspan(bytes);
+    // The stretch and one name's room, compared without adding: hostile
+    // name addresses may lie almost 2^64 apart, and the sum wrap.
+    if (hi - lo > rest.size() || rest.size() - (hi - lo) < name_buffer_size) return {errc::capacity, storage_for(*L_, m)};
     const std::uint64_t span = hi - lo + name_buffer_size;
-    if (span > rest.size()) return {errc::capacity, storage_for(*L_, m)};
     export_strings_ = rest.first(static_cast<std::size_t>(span));
     export_strings_at_ = lo;
     if (!read(reader, lo, export_strings_).ok()) {
@@ -58,17 +60,9 @@ constexpr status module_symbols<R, Arch>::load_exports(R& reader, std::span<std:
         // then to its NUL.
         const std::span<std::byte> all = export_strings_;
         if (status s = read(reader, lo, all.first(static_cast<std::size_t>(hi - lo))); !s) return s;
-        std::size_t at = static_cast<std::size_t>(hi - lo);
-        for (;; at += 64) {
-            if (at >= all.size()) return {errc::corrupt, hi};
-            const std::size_t c = std::min<std::size_t>(64, all.size() - at);
-            if (status s = read(reader, lo + at, all.subspan(at, c)); !s) return s;
-            const auto chunk = all.subspan(at, c);
-            if (auto z = std::find(chunk.begin(), chunk.end(), std::byte{0}); z != chunk.end()) {
-                export_strings_ = all.first(at + static_cast<std::size_t>(z - chunk.begin()) + 1);
-                break;
-            }
-        }
+        const auto end = read_to_nul(reader, lo, all, static_cast<std::size_t>(hi - lo));
+        if (!end) return end.error();
+        export_strings_ = all.first(*end);
     }
     return {};
 }
