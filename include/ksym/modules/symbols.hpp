@@ -87,17 +87,24 @@ public:
         // The kernel lays a module's core table out as symtab, strtab,
         // typetab, one after the other: where they are so, one read takes
         // all three (the init table of a COMING module is laid out apart).
+        // The strings must hold every name's start, as the other path
+        // requires; storage is held to storage_for() either way.
         if (letters == module_letters::typetab && n_ != 0 && m.symtab < m.strtab && m.strtab < m.typetab &&
-            m.typetab - m.symtab <= storage.size() && m.strtab - m.symtab >= sym_bytes &&
-            n_ <= storage.size() - (m.typetab - m.symtab) && range_fits(m.symtab, m.typetab - m.symtab + n_)) {
+            storage.size() >= storage_for(L, m) && m.typetab - m.symtab <= storage.size() &&
+            m.strtab - m.symtab >= sym_bytes && n_ <= storage.size() - (m.typetab - m.symtab) &&
+            range_fits(m.symtab, m.typetab - m.symtab + n_)) {
             const auto str_at = static_cast<std::size_t>(m.strtab - m.symtab);
             const auto type_at = static_cast<std::size_t>(m.typetab - m.symtab);
             const std::span<std::byte> all = storage.first(type_at + n_);
             if (read(reader, m.symtab, all).ok()) {
                 syms_ = all.first(sym_bytes);
-                strings_ = all.subspan(str_at, type_at - str_at);
-                types_ = all.subspan(type_at, n_);
-                return load_exports(reader, storage.subspan(all.size()));
+                std::uint64_t last = 0;
+                for (std::uint32_t i = 0; i < n_; ++i) last = std::max(last, field(i, L.elf_sym.st_name, 4));
+                if (last < type_at - str_at) {
+                    strings_ = all.subspan(str_at, type_at - str_at);
+                    types_ = all.subspan(type_at, n_);
+                    return load_exports(reader, storage.subspan(all.size()));
+                }
             }
         }
         syms_ = storage.first(sym_bytes);
