@@ -20,15 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<ksym::kallsyms_line> lines;
     k.for_each([&](const ksym::kallsyms_line& l) { lines.push_back(l); });
     if (lines.size() != k.size()) __builtin_trap();
-    // Module blocks: a module's lines come together; sizes count within one.
-    std::vector<std::size_t> block(lines.size());
-    for (std::size_t i = 1; i < lines.size(); ++i) block[i] = block[i - 1] + (lines[i].module != lines[i - 1].module);
+    // Sizes: the gap to the next higher address of the same module.
     auto want_size = [&](const ksym::kallsyms_line& l) {
-        const std::size_t b = block[static_cast<std::size_t>(&l - lines.data())];
         std::uint64_t best = 0;
-        for (std::size_t i = 0; i < lines.size(); ++i)
-            if (block[i] == b && lines[i].address > l.address && (best == 0 || lines[i].address - l.address < best))
-                best = lines[i].address - l.address;
+        for (const auto& m : lines)
+            if (m.module == l.module && m.address > l.address && (best == 0 || m.address - l.address < best))
+                best = m.address - l.address;
         return best;
     };
     for (std::size_t i = 0; i < lines.size() && i < 64; ++i) {

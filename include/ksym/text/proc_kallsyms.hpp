@@ -118,16 +118,12 @@ public:
         by_addr_ = storage.first(2 * lines_);
         by_name_ = storage.subspan(2 * lines_, lines_);
         std::size_t k = 0;
-        // Each line's module block: the listing gives a module's lines
-        // together, so a block number tells "same module" apart in O(1).
-        std::uint64_t block = 0;
-        std::string_view module;
+        // Each line's module name hash rides with its offset, so "same
+        // module" is one compare (and a check of the name on a match).
         bool sorted = true;
         for_each_line([&](std::size_t off, const kallsyms_line& l) {
-            if (k > 0 && l.module != module) ++block;
-            module = l.module;
             by_addr_[2 * k] = l.address;
-            by_addr_[2 * k + 1] = (block << 32) | off;
+            by_addr_[2 * k + 1] = (std::uint64_t{name_hash(l.module)} << 32) | off;
             if (k > 0 && l.address < by_addr_[2 * k - 2]) sorted = false;
             by_name_[k] = name_key(off + digits_ + 3, l.name);
             ++k;
@@ -202,7 +198,7 @@ public:
         const kallsyms_line l = line_at(line_of(by_addr_[2 * j + 1]));
         symbol s = symbol_of(l);
         s.index = static_cast<std::uint32_t>(j);
-        s.size = size_after(lo, by_addr_[2 * j], by_addr_[2 * j + 1] >> 32);
+        s.size = size_after(lo, l, by_addr_[2 * j + 1] >> 32);
         return address_match{s, addr - s.address};
     }
 
@@ -268,7 +264,7 @@ private:
         return false;
     }
 
-    // A line's offset, from an address-index word (module block above).
+    // A line's offset, from an address-index word (module name hash above).
     static constexpr std::uint64_t line_of(std::uint64_t word) noexcept { return word & 0xffffffffu; }
 
     static constexpr symbol symbol_of(const kallsyms_line& l) noexcept {
@@ -280,11 +276,15 @@ private:
         return s;
     }
 
-    // The gap from `address` to the next higher address of the same module
-    // block, looking from address-index entry `from` on; 0 when none is.
-    constexpr std::uint64_t size_after(std::size_t from, std::uint64_t address, std::uint64_t block) const noexcept {
-        for (std::size_t j = from; j < lines_; ++j)
-            if (by_addr_[2 * j] > address && (by_addr_[2 * j + 1] >> 32) == block) return by_addr_[2 * j] - address;
+    // The gap from `l` to the next higher address of the same module (whose
+    // name hashes to `module_hash`), looking from address-index entry
+    // `from` on; 0 when none is.
+    constexpr std::uint64_t size_after(std::size_t from, const kallsyms_line& l, std::uint64_t module_hash) const {
+        for (std::size_t j = from; j < lines_; ++j) {
+            if (by_addr_[2 * j] <= l.address || (by_addr_[2 * j + 1] >> 32) != module_hash) continue;
+            if (line_at(line_of(by_addr_[2 * j + 1])).module != l.module) continue;  // another module, same hash
+            return by_addr_[2 * j] - l.address;
+        }
         return 0;
     }
 
@@ -301,7 +301,7 @@ private:
             else hi = mid;
         }
         s.index = static_cast<std::uint32_t>(lo);
-        if (lo < lines_) s.size = size_after(lo + 1, l.address, by_addr_[2 * lo + 1] >> 32);
+        if (lo < lines_) s.size = size_after(lo + 1, l, by_addr_[2 * lo + 1] >> 32);
         return s;
     }
 
