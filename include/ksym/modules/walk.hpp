@@ -83,6 +83,9 @@ struct module_fields {
 constexpr bool module_layout_fits(const module_layout& L, std::size_t word) noexcept {
     const std::uint64_t n = L.module_size;
     auto in = [n](std::uint64_t off, std::uint64_t w) { return off <= n && w <= n - off; };
+    // A struct list_head is two pointers: the walk reads the head, and a
+    // scan its candidates, as 2 * word bytes.
+    if (L.list_head.next > word || L.list_head.prev > word) return false;
     if (L.pointer_bytes != word || !in(L.state, 4) || !in(L.name, L.name_len) || L.name_len == 0 ||
         !in(std::uint64_t{L.list} + L.list_head.next, word) || !in(std::uint64_t{L.list} + L.list_head.prev, word) ||
         !in(L.syms, word) || !in(L.num_syms, 4))
