@@ -66,7 +66,10 @@ struct image_spec {
     std::endian order = std::endian::little;
     ksym::module_letters letters = ksym::module_letters::typetab;
     std::uint64_t data_base = 0;  ///< the kernel's data, where the list head lives
-    std::uint64_t mods_base = 0;  ///< module memory: one 64 KiB region a module
+    std::uint64_t mods_base = 0;  ///< module memory: one region of 16 areas a module
+    /// Bytes of each of a module's text, rodata, data, init_text and
+    /// init_data; struct module takes the first area, the tables the last ten.
+    std::uint64_t area = 0x1000;
     std::uint32_t head_offset = 0x100;
     std::vector<module_spec> modules;  ///< in list order
     std::uint64_t seed = 1;            ///< junk in the bytes no field describes
@@ -92,8 +95,6 @@ struct expected_module {
     std::uint32_t num_syms = 0;
 };
 
-inline constexpr std::uint64_t region_bytes = 0x10000;  ///< module memory a module
-inline constexpr std::uint64_t area_bytes = 0x1000;     ///< each of text, rodata, data, init_text, init_data
 inline constexpr std::uint32_t data_bytes = 0x1000;     ///< the data segment
 
 /// Kernel-like addresses for a word size.
@@ -287,6 +288,7 @@ private:
         data_base = spec_.data_base;
         mods_base = spec_.mods_base;
         data.assign(data_bytes, std::byte{0});
+        const std::uint64_t area_bytes = spec_.area, region_bytes = 16 * spec_.area;
         mods.assign(spec_.modules.size() * region_bytes, std::byte{0});
         std::uint64_t rng = spec_.seed * 0x9e3779b97f4a7c15ull + 1;
         auto junk = [&]() {

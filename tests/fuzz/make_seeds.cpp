@@ -1,14 +1,17 @@
 // Writes the fuzz seed corpora: valid kallsyms tables in each encoding and
 // era with the fuzz header that locates them (fuzz_kallsyms.cpp), and
 // synthetic ELF files. The regress-* seeds are fuzzer finds, kept as files.
-// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/* and DIR/btf/*)
+// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/*, DIR/btf/* and DIR/modules/*)
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../image_builder.hpp"
 #include "../module_btf.hpp"
+#include "../module_image.hpp"
 #include "../synthetic.hpp"
+#include "modules_input.hpp"
 
 namespace {
 constexpr std::uint64_t base = 0xffffffff81000000ull;
@@ -167,5 +170,42 @@ int main(int argc, char** argv) {
     btf_seed("core_layout_no_typetab_le32", {.era = ME::core_layout, .pointer_bytes = 4, .typetab = false, .gpl_syms = true});
     btf_seed("module_core_be32", {.era = ME::module_core, .pointer_bytes = 4, .order = std::endian::big,
                                   .kernel_symbol = ksym::kernel_symbol_form::absolute, .seed = 9});
+
+    // Module lists behind fuzz_modules' header (modules_input.hpp): the test
+    // suite's sample modules with small areas, for each era and letters' place,
+    // both byte orders and word sizes, layouts by hand and from BTF.
+    auto modules_seed = [&](const char* name, unsigned arch, const ksym::module_layout& L, ksym::module_letters letters) {
+        const std::size_t word = L.pointer_bytes;
+        ksym_test::image_spec sp;
+        sp.L = L;
+        sp.order = arch == 1 || arch == 3 ? std::endian::big : std::endian::little;
+        sp.letters = letters;
+        sp.data_base = ksym_fuzz::modules_base(word);
+        sp.mods_base = sp.data_base + ksym_test::data_bytes;
+        sp.area = 0x200;
+        sp.modules = ksym_test::sample_modules(L.states);
+        const ksym_test::module_image img(sp);
+        auto bytes = ksym_fuzz::modules_header(arch, letters, L, sp.head_offset, ksym_test::data_bytes + 0x210);
+        const auto memory = img.flat();
+        bytes.insert(bytes.end(), memory.begin(), memory.end());
+        ok &= ksym_test::write_file(dir + "/modules/" + name, bytes);
+    };
+    using F = ksym::kernel_symbol_form;
+    using ML = ksym::module_letters;
+    modules_seed("mem_array_typetab_x86_64", 0, ksym_test::hand_layout(ME::mem_array, 8, true, false, false, F::prel32), ML::typetab);
+    modules_seed("mem_array_typetab_be32", 3, ksym_test::hand_layout(ME::mem_array, 4, true, false, false, F::absolute), ML::typetab);
+    modules_seed("core_layout_data_s390x", 1, ksym_test::hand_layout(ME::core_layout, 8, true, true, false, F::absolute), ML::typetab);
+    modules_seed("core_layout_st_size_s390x", 1, ksym_test::hand_layout(ME::core_layout, 8, false, false, true, F::prel32), ML::st_size);
+    modules_seed("core_layout_st_info_i386", 2, ksym_test::hand_layout(ME::core_layout, 4, false, false, true, F::absolute), ML::st_info);
+    modules_seed("module_core_st_info_x86_64", 0, ksym_test::hand_layout(ME::module_core, 8, false, false, true, F::absolute), ML::st_info);
+    // A layout read from BTF with a shuffled struct module and odd enum values.
+    for (const auto& [name, arch, bs] : {std::tuple{"btf_mem_array_odd_x86_64", 0u, ksym_test::module_btf_spec{.odd_values = true, .seed = 21}},
+                                         std::tuple{"btf_core_layout_be32", 3u, ksym_test::module_btf_spec{.era = ME::core_layout, .pointer_bytes = 4,
+                                                                                                           .order = std::endian::big, .seed = 22}}}) {
+        const auto m = ksym_test::make_module_btf(bs);
+        auto L = m.expected;
+        if (L.kernel_symbol.form == F::unknown) L.kernel_symbol = ksym::kernel_symbol_fields_for(F::prel32, L.pointer_bytes, true);
+        modules_seed(name, arch, L, L.symbols.typetab ? ML::typetab : ML::st_info);
+    }
     return ok ? 0 : 1;
 }
