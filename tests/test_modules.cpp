@@ -526,10 +526,10 @@ TEST_CASE("hostile module lists: cycles, broken links, unknown states, names wit
         CHECK(ksym::walk_modules<x64>(reader, bad, h.img.head, work, nop).code() == errc::invalid_argument);
         // struct list_head is two pointers: a link offset past them would be
         // read beyond the head the walk reads (or the scan's chunk).
-        for (auto [next, prev] : {std::pair{16u, 8u}, std::pair{0u, 12u}}) {
-            CAPTURE(next);
+        for (const auto& links : {std::pair{16u, 8u}, std::pair{0u, 12u}}) {
+            CAPTURE(links.first);
             bad = h.L;
-            bad.list_head = {next, prev};
+            bad.list_head = {links.first, links.second};
             CHECK(ksym::walk_modules<x64>(reader, bad, h.img.head, work, nop).code() == errc::invalid_argument);
             std::vector<std::byte> chunk(4096);
             CHECK(ksym::find_modules_head<x64>(reader, bad, h.img.data_base, 4096, chunk, work).error() == errc::invalid_argument);
