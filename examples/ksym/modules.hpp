@@ -28,10 +28,16 @@ struct module_context {
     ksym::loaded_modules<ksym::reader_ref, Arch> mods;
     std::string failure;  // why the modules could not be read ("" when they could)
 
-    // Storage for the largest table among the modules.
+    // Storage for the largest table among the modules: a core table lies
+    // in its module's memory, so that much more always holds its strings
+    // however long its names.
     std::span<std::byte> storage() {
         std::uint64_t most = 0;
-        for (const auto& m : mods.modules()) most = std::max(most, mods.table_storage(m));
+        for (const auto& m : mods.modules()) {
+            std::uint64_t in_memory = 0;
+            for (const auto& r : m.memory()) in_memory += r.size;
+            most = std::max(most, mods.table_storage(m) + std::min<std::uint64_t>(in_memory, 1ull << 30));
+        }
         if (table.size() < most) table.resize(static_cast<std::size_t>(most));
         return table;
     }

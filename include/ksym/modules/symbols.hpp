@@ -65,7 +65,9 @@ public:
         return n * (std::uint64_t{L.elf_sym.size} + 1) + string_budget(n) + export_bytes(L, m);
     }
 
-    /// Reads the table of `m` (from the walk) into `storage`: one read for a
+    /// Reads the table of `m` (from the walk) into `storage` (storage_for()
+    /// bytes suffice unless names average over 64 bytes: `capacity` then
+    /// names the size that does): one read for a
     /// core table laid out as the kernel lays it (symtab, strtab, typetab in
     /// a row), else one read each; then the exports. Counts beyond
     /// max_module_symbols and strings without a NUL give `corrupt`; storage
@@ -121,7 +123,9 @@ public:
         for (std::uint32_t i = 0; i < n_; ++i) last = std::max(last, field(i, L.elf_sym.st_name, 4));
         if (n_ != 0) {
             const std::uint64_t want = last + name_buffer_size;
-            if (rest.size() < want) return {errc::capacity, storage_for(L, m)};
+            // Names longer than storage_for() budgets: name what this table needs.
+            if (rest.size() < want)
+                return {errc::capacity, std::max(storage_for(L, m), (storage.size() - rest.size()) + want + export_bytes(L, m))};
             strings_ = rest.first(static_cast<std::size_t>(want));
             if (!read(reader, m.strtab, strings_).ok()) {
                 if (status s = read_to_last_nul(reader, m.strtab, last); !s) return s;
@@ -203,8 +207,8 @@ public:
     }
 
     /// The symbol containing `addr` among the module's: the highest at or
-    /// below it whose size covers it, else the highest at or below it (as
-    /// the kernel's find_kallsyms_symbol picks), with the offset.
+    /// below it (as the kernel's find_kallsyms_symbol picks), undefined and
+    /// absolute symbols aside, with the offset.
     [[nodiscard]] constexpr result<address_match> find_by_address(std::uint64_t addr) const {
         // A plain symbol and a flag, not a result<>: g++ 12 at -O3 takes the
         // result's storage for uninitialized (-Wmaybe-uninitialized).

@@ -7,6 +7,10 @@
 
 namespace ksym {
 
+// Export names lie in one module's __ksymtab_strings: a spread beyond this
+// is hostile, and no storage is asked for it.
+inline constexpr std::uint64_t max_export_name_spread = 64ull << 20;
+
 template <MemoryReader R, ArchTraits Arch>
 constexpr std::uint64_t module_symbols<R, Arch>::export_value(std::uint32_t i) const noexcept {
     const kernel_symbol_fields& k = L_->kernel_symbol;
@@ -51,7 +55,12 @@ constexpr status module_symbols<R, Arch>::load_exports(R& reader, std::span<std:
     rest = rest.subspan(bytes);
     // The stretch and one name's room, compared without adding: hostile
     // name addresses may lie almost 2^64 apart, and the sum wrap.
-    if (hi - lo > rest.size() || rest.size() - (hi - lo) < name_buffer_size) return {errc::capacity, storage_for(*L_, m)};
+    if (hi - lo > rest.size() || rest.size() - (hi - lo) < name_buffer_size) {
+        // Export names spread wider than storage_for() budgets: name a size that holds them.
+        const std::uint64_t spread = hi - lo;
+        const std::uint64_t more = spread > max_export_name_spread ? 0 : spread + name_buffer_size;
+        return {errc::capacity, storage_for(*L_, m) + more};
+    }
     const std::uint64_t span = hi - lo + name_buffer_size;
     export_strings_ = rest.first(static_cast<std::size_t>(span));
     export_strings_at_ = lo;
