@@ -31,38 +31,36 @@ int lookup(const image_args& a) {
     ksym::name_buffer name;
     ksym::address_match m;  // a name's match: the symbol itself at offset 0
     std::string note;
-    std::vector<std::byte> module_storage;  // m.sym's names point here for a module symbol
     const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
-        // module:NAME, or an address or name the modules may hold (dumps only).
+        using arch = typename std::decay_t<decltype(table)>::arch_type;
+        static module_context<arch> ctx;  // large, and pinned: m.sym's views point into it
+        // The modules of a dump, opened once and only when a query needs them.
+        std::optional<ksym::status> opened;
+        const auto modules = [&] {
+            if (!opened) opened = img.dump ? ctx.open(*img.dump, table) : ksym::status{ksym::errc::not_found};
+            return *opened;
+        };
+        ksym::module_symbols<ksym::reader_ref, arch> t;
         const auto colon = query.find(':');
-        const bool module_query = colon != std::string_view::npos && !by_address;
-        if (img.dump) {
-            using arch = typename std::decay_t<decltype(table)>::arch_type;
-            static module_context<arch> ctx;  // large, and pinned: its layout outlives the lookup
-            const bool need = module_query || by_address;
-            const ksym::status opened = need ? ctx.open(*img.dump, table) : ksym::status{ksym::errc::not_found};
-            if (!opened && module_query) {
+        if (colon != std::string_view::npos && !by_address && img.dump) {  // module:NAME
+            if (const ksym::status o = modules(); !o) {
                 note = ctx.failure;
-                return opened;
+                return o;
             }
-            if (opened) {
-                ksym::module_symbols<ksym::reader_ref, arch> t;
-                if (by_address && addr && ctx.mods.module_at(*addr)) {
-                    auto r = ctx.mods.find_by_address(*addr, ctx.storage(), t);
-                    if (!r) return r.error();
-                    m = *r;
-                    return {};
-                }
-                if (module_query) {
-                    auto r = ctx.mods.find_by_name(query.substr(0, colon), query.substr(colon + 1), ctx.storage(), t);
-                    if (!r) return r.error();
-                    m.sym = *r;
-                    return {};
-                }
-            }
+            auto r = ctx.mods.find_by_name(query.substr(0, colon), query.substr(colon + 1), ctx.storage(), t);
+            if (!r) return r.error();
+            m.sym = *r;
+            return {};
         }
         if (by_address) {
             if (!addr) return ksym::status{ksym::errc::not_found};
+            // An address inside a module is that module's; others the image's.
+            if (img.dump && modules().ok() && ctx.mods.module_at(*addr)) {
+                auto r = ctx.mods.find_by_address(*addr, ctx.storage(), t);
+                if (!r) return r.error();
+                m = *r;
+                return {};
+            }
             auto r = table.find_by_address(*addr, std::span(name));
             if (!r) return r.error();
             m = *r;
@@ -73,11 +71,8 @@ int lookup(const image_args& a) {
             m.sym = *r;
             return {};
         }
-        if (r.error() != ksym::errc::not_found || !img.dump) return r.error();
-        using arch = typename std::decay_t<decltype(table)>::arch_type;
-        static module_context<arch> ctx;
-        if (!ctx.open(*img.dump, table)) return r.error();
-        ksym::module_symbols<ksym::reader_ref, arch> t;
+        // A name the image lacks may be a module's.
+        if (r.error() != ksym::errc::not_found || !img.dump || !modules().ok()) return r.error();
         auto mr = ctx.mods.find_by_name({}, query, ctx.storage(), t);
         if (!mr) return mr.error();
         m.sym = *mr;

@@ -100,9 +100,7 @@ public:
             const std::span<std::byte> all = storage.first(type_at + n_);
             if (read(reader, m.symtab, all).ok()) {
                 syms_ = all.first(sym_bytes);
-                std::uint64_t last = 0;
-                for (std::uint32_t i = 0; i < n_; ++i) last = std::max(last, field(i, L.elf_sym.st_name, 4));
-                if (last < type_at - str_at) {
+                if (last_name_start() < type_at - str_at) {
                     strings_ = all.subspan(str_at, type_at - str_at);
                     types_ = all.subspan(type_at, n_);
                     return load_exports(reader, storage.subspan(all.size()));
@@ -119,8 +117,7 @@ public:
         std::span<std::byte> rest = storage.subspan(sym_bytes + (letters == module_letters::typetab ? n_ : 0));
         // The strings: up to the furthest name start, plus room for that
         // name; a table ending sooner is read to exactly its last NUL.
-        std::uint64_t last = 0;
-        for (std::uint32_t i = 0; i < n_; ++i) last = std::max(last, field(i, L.elf_sym.st_name, 4));
+        const std::uint64_t last = last_name_start();
         if (n_ != 0) {
             const std::uint64_t want = last + name_buffer_size;
             // Names longer than storage_for() budgets: name what this table needs.
@@ -277,6 +274,13 @@ private:
         return status{errc::corrupt, addr + from};
     }
 
+    // The furthest st_name among the entries: where the last name starts.
+    constexpr std::uint64_t last_name_start() const noexcept {
+        std::uint64_t last = 0;
+        for (std::uint32_t i = 0; i < n_; ++i) last = std::max(last, field(i, L_->elf_sym.st_name, 4));
+        return last;
+    }
+
     // Field of entry i, `width` bytes at `off`.
     constexpr std::uint64_t field(std::uint32_t i, std::uint32_t off, std::size_t width) const noexcept {
         return load_n(syms_.data() + std::size_t{i} * L_->elf_sym.size + off, width, Arch::byte_order);
@@ -303,8 +307,9 @@ private:
         return load_n(exports_.data() + std::size_t{i} * L_->kernel_symbol.size + off, width, Arch::byte_order);
     }
     // Export i's value and the target address of its name.
-    constexpr std::uint64_t export_value(std::uint32_t i) const noexcept;
-    constexpr std::uint64_t export_name_at(std::uint32_t i) const noexcept;
+    constexpr std::uint64_t export_pointer(std::uint32_t i, std::uint32_t off) const noexcept;
+    constexpr std::uint64_t export_value(std::uint32_t i) const noexcept { return export_pointer(i, L_->kernel_symbol.value); }
+    constexpr std::uint64_t export_name_at(std::uint32_t i) const noexcept { return export_pointer(i, L_->kernel_symbol.name); }
 
     const module_layout* L_ = nullptr;
     const module_info* info_ = nullptr;

@@ -11,22 +11,14 @@ namespace ksym {
 // is hostile, and no storage is asked for it.
 inline constexpr std::uint64_t max_export_name_spread = 64ull << 20;
 
+// The address a kernel_symbol field stands for: the field itself (absolute
+// pointers), or the field's own address plus its int32 (PREL32).
 template <MemoryReader R, ArchTraits Arch>
-constexpr std::uint64_t module_symbols<R, Arch>::export_value(std::uint32_t i) const noexcept {
+constexpr std::uint64_t module_symbols<R, Arch>::export_pointer(std::uint32_t i, std::uint32_t off) const noexcept {
     const kernel_symbol_fields& k = L_->kernel_symbol;
-    if (k.form == kernel_symbol_form::absolute) return export_field(i, k.value, sizeof(word));
-    // PREL32: an int32 offset from the field itself.
-    const auto rel = static_cast<std::int32_t>(static_cast<std::uint32_t>(export_field(i, k.value, 4)));
-    const std::uint64_t at = info_->syms + std::uint64_t{i} * k.size + k.value;
-    return static_cast<word>(at + static_cast<std::uint64_t>(std::int64_t{rel}));
-}
-
-template <MemoryReader R, ArchTraits Arch>
-constexpr std::uint64_t module_symbols<R, Arch>::export_name_at(std::uint32_t i) const noexcept {
-    const kernel_symbol_fields& k = L_->kernel_symbol;
-    if (k.form == kernel_symbol_form::absolute) return export_field(i, k.name, sizeof(word));
-    const auto rel = static_cast<std::int32_t>(static_cast<std::uint32_t>(export_field(i, k.name, 4)));
-    const std::uint64_t at = info_->syms + std::uint64_t{i} * k.size + k.name;
+    if (k.form == kernel_symbol_form::absolute) return export_field(i, off, sizeof(word));
+    const auto rel = static_cast<std::int32_t>(static_cast<std::uint32_t>(export_field(i, off, 4)));
+    const std::uint64_t at = info_->syms + std::uint64_t{i} * k.size + off;
     return static_cast<word>(at + static_cast<std::uint64_t>(std::int64_t{rel}));
 }
 
