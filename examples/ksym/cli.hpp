@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -41,16 +42,19 @@ struct image_args {
     const char* image = nullptr;
     const char* map = nullptr;
     const char* query = nullptr;
+    const char* arch = nullptr;  ///< --arch: the target of a headerless raw image
+    const char* base = nullptr;  ///< --base: the address of a raw image's first byte
 };
 
 inline int usage() {
     std::fprintf(stderr,
                  "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
                  "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
-                 "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
-                 "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
+                 "       ksym dump IMAGE [--system-map MAP] | ksym dump VMCORE\n"
+                 "       ksym lookup IMAGE [--system-map MAP] NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
                  "       ksym modules VMCORE\n"
-                 "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
+                 "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
+                 "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
     return exit_bad_input;
@@ -75,6 +79,8 @@ inline bool parse_image_args(int argc, char** argv, int queries, image_args& a) 
     std::vector<const char*> pos;
     for (int i = 2; i < argc; ++i) {
         if (std::strcmp(argv[i], "--system-map") == 0 && i + 1 < argc) a.map = argv[++i];
+        else if (std::strcmp(argv[i], "--arch") == 0 && i + 1 < argc) a.arch = argv[++i];
+        else if (std::strcmp(argv[i], "--base") == 0 && i + 1 < argc) a.base = argv[++i];
         else pos.push_back(argv[i]);
     }
     if (pos.size() != static_cast<std::size_t>(1 + queries)) return false;
@@ -161,21 +167,51 @@ struct kernel_source {
     [[nodiscard]] const ksym::kallsyms_format& kallsyms() const { return dump ? dump->kallsyms() : image->kallsyms(); }
 };
 
-/// Reads the map and opens the image through locate and resolve. Returns 0,
-/// or the exit status after printing which file is at fault and why.
+/// The target named by --arch, or nullopt.
+inline std::optional<ksym::arch_id> arch_by_name(std::string_view n) {
+    for (auto id : {ksym::arch_id::x86_64, ksym::arch_id::i386, ksym::arch_id::arm64, ksym::arch_id::arm,
+                    ksym::arch_id::riscv64, ksym::arch_id::ppc64le, ksym::arch_id::s390x})
+        if (ksym::to_string(id) == n) return id;
+    if (n == "armhf" || n == "armel") return ksym::arch_id::arm;
+    if (n == "amd64") return ksym::arch_id::x86_64;
+    if (n == "aarch64") return ksym::arch_id::arm64;
+    if (n == "ppc64el") return ksym::arch_id::ppc64le;
+    return std::nullopt;
+}
+
+/// Opens the image: through its map when one is given, else by scanning it
+/// (kallsyms/scan.hpp) and placing it by its own evidence. Returns 0, or the
+/// exit status after printing which file is at fault and why.
 inline int open_image(const image_args& a, ksym::kernel_image& img) {
+    ksym::image_options o;
+    if (a.arch) {
+        o.arch = arch_by_name(a.arch);
+        if (!o.arch) return fail(a.arch, "unknown architecture (x86_64, i386, arm64, arm, riscv64, ppc64le, s390x)");
+    }
+    if (a.base) {
+        char* end = nullptr;
+        o.base = std::strtoull(a.base, &end, 16);
+        if (end == a.base || *end != '\0') return fail(a.base, "not a hex address");
+    }
     file_text map_text;
-    if (!map_text.open(a.map)) return fail(a.map, std::strerror(errno));
-    const ksym::status s = img.open(a.image, map_text.view());
+    if (a.map && !map_text.open(a.map)) return fail(a.map, std::strerror(errno));
+    const ksym::status s = a.map ? img.open(a.image, map_text.view(), o) : img.open(a.image, o);
     if (s) return 0;
     switch (img.failed_stage()) {
     case ksym::image_stage::map:
         return fail(a.map, s == ksym::errc::not_found ? "no kallsyms symbols in the map" : "bad symbol map", s);
     case ksym::image_stage::image:
         if (s == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(s.address())));
-        return fail(a.image, "not a kernel image (neither ELF nor a raw arm64/riscv Image)", s);
+        return fail(a.image,
+                    a.map && img.format() == ksym::image_format::unknown
+                        ? "not a kernel image (neither ELF nor a raw arm64/riscv Image; name a raw image's --arch)"
+                        : "not a kernel image (neither ELF nor a raw arm64/riscv Image)",
+                    s);
     case ksym::image_stage::kallsyms: break;
     }
+    if (!a.map && s == ksym::errc::not_found)
+        return fail(a.image, img.scan() ? "no load address found for this raw image (give --base 0xADDR)"
+                                        : "no kallsyms table found");
     return fail(a.image, "kallsyms table unreadable", s);
 }
 
@@ -217,7 +253,7 @@ inline bool is_dump_file(const char* path) {
 }
 
 /// Opens whichever kind of kernel `a.image` holds into `src` (static
-/// storage: both kinds are large and pinned). Images need a map.
+/// storage: both kinds are large and pinned).
 inline int open_source(const image_args& a, kernel_source& src) {
     if (auto f = ksym::file_reader::open(a.image); !f) {
         if (f.error() == ksym::errc::io_error) return fail(a.image, std::strerror(static_cast<int>(f.error().address())));
@@ -228,7 +264,6 @@ inline int open_source(const image_args& a, kernel_source& src) {
         src.dump = &d;
         return open_dump(a, d);
     }
-    if (!a.map) return fail(a.image, "a kernel image needs --system-map MAP (crash dumps carry their own VMCOREINFO)");
     static ksym::kernel_image img;
     src.image = &img;
     return open_image(a, img);

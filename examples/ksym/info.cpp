@@ -1,7 +1,8 @@
-// ksym info IMAGE --system-map MAP: what was found, and how the table is
-// encoded (the resolved kallsyms_format).
+// ksym info IMAGE [--system-map MAP]: what was found, where and by which
+// evidence, and how the table is encoded (the resolved kallsyms_format).
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 
 #include "cli.hpp"
@@ -48,8 +49,40 @@ int info(const image_args& a) {
         std::printf("kaslr_offset: 0x%" PRIx64 "\n", v.kernel_offset.value_or(0));
         std::printf("phys_base: 0x%" PRIx64 "\n", v.phys_base.value_or(0));
     } else {
-        field("format", to_string(src.image->format()));
-        field("arch", to_string(src.image->arch()));
+        const ksym::kernel_image& img = *src.image;
+        field("format", to_string(img.format()));
+        field("arch", to_string(img.arch()));
+        if (const ksym::kallsyms_scan* sc = img.scan()) {
+            std::printf("located: by scanning (no map); checks held:");
+            for (std::uint16_t b = 1; b != 0; b = static_cast<std::uint16_t>(b << 1)) {
+                const auto c = static_cast<ksym::scan_check>(b);
+                if (sc->passed(c)) std::printf(" %s", to_string(c).data());
+            }
+            std::printf("\n");
+            const ksym::load_address& p = img.placement();
+            if (p.evidence == ksym::load_evidence::elf_segments) {
+                field("placed_by", "elf-segments");
+            } else {
+                std::printf("base: 0x%" PRIx64 " (%s", p.base, to_string(p.evidence).data());
+                if (p.votes != 0) std::printf(": %u votes, runner-up %u", p.votes, p.runner_up);
+                std::printf(")\n");
+            }
+        } else {
+            field("located", "System.map");
+        }
+        const ksym::kallsyms_layout& l = f.layout;
+        const auto arr = [](const char* name, std::optional<std::uint64_t> at) {
+            if (at) std::printf("%s: 0x%" PRIx64 "\n", name, *at);
+        };
+        arr("kallsyms_num_syms", l.num_syms);
+        arr("kallsyms_names", l.names);
+        arr("kallsyms_markers", l.markers);
+        arr("kallsyms_token_table", l.token_table);
+        arr("kallsyms_token_index", l.token_index);
+        arr("kallsyms_addresses", l.addresses);
+        arr("kallsyms_offsets", l.offsets);
+        arr("kallsyms_relative_base", l.relative_base);
+        arr("kallsyms_seqs_of_names", l.seqs_of_names);
     }
     std::printf("symbols: %" PRIu32 "\n", count);
     field("encoding", to_string(f.encoding));
