@@ -182,6 +182,29 @@ void check_lookups(const std::string& img, const std::string& map, const symbol_
     }
 }
 
+// The arrays `ksym info` lists, in its order, at their addresses.
+std::string layout_lines(const ksym::kallsyms_layout& l) {
+    std::string out;
+    const auto add = [&](const char* name, std::optional<std::uint64_t> at) {
+        if (at) out += std::string(name) + ": 0x" + hex(*at) + "\n";
+    };
+    add("kallsyms_num_syms", l.num_syms);
+    add("kallsyms_names", l.names);
+    add("kallsyms_markers", l.markers);
+    add("kallsyms_token_table", l.token_table);
+    add("kallsyms_token_index", l.token_index);
+    add("kallsyms_addresses", l.addresses);
+    add("kallsyms_offsets", l.offsets);
+    add("kallsyms_relative_base", l.relative_base);
+    add("kallsyms_seqs_of_names", l.seqs_of_names);
+    return out;
+}
+
+ksym::kallsyms_layout no_markers(ksym::kallsyms_layout l) {
+    l.markers.reset();
+    return l;
+}
+
 std::string info_args(const std::string& img, const std::string& map) {
     return "info " + img + " --system-map " + map;
 }
@@ -266,11 +289,39 @@ TEST_CASE("ksym dump, lookup and info on an x86-64 ELF vmlinux") {
     CHECK(r.err.empty());
     check_lines(r.out, "format: elf\n"
                        "arch: x86_64\n"
+                       "located: System.map\n" + layout_lines(t->layout) +
                        "symbols: 600\n"
                        "encoding: base-relative\n"
                        "relative_base: 0x" + hex(t->format.relative_base) + " (stored)\n"
                        "markers: 4 bytes\n"
                        "seqs_of_names: yes\n");
+
+    // The same file with no map: the scanner finds the table, the program
+    // headers place it, and every line is the same.
+    r = run("dump " + img);
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    check_lines(r.out, dump_lines(v, 16));
+    r = run("info " + img);
+    CHECK(r.code == 0);
+    check_lines(r.out, "format: elf\n"
+                       "arch: x86_64\n"
+                       "located: by scanning (no map); checks held: token-table names-count names-end markers "
+                       "type-letters addresses-sorted base-lowest seqs-permutation seqs-sorted\n"
+                       "placed_by: elf-segments\n" +
+                           layout_lines(t->layout) +
+                           "symbols: 600\n"
+                           "encoding: base-relative\n"
+                           "relative_base: 0x" + hex(t->format.relative_base) + " (stored)\n"
+                           "markers: 4 bytes\n"
+                           "seqs_of_names: yes\n");
+    // Random bytes hold no table: a clear error, exit 2.
+    std::string noise(1 << 16, '\0');
+    for (std::size_t k = 0; k < noise.size(); ++k) noise[k] = static_cast<char>((k * 2654435761u) >> 13);
+    const auto junk = f.write("junk", noise);
+    r = run("dump " + junk + " --arch x86_64");
+    CHECK(r.code == 2);
+    CHECK(r.err == "ksym: " + junk + ": no kallsyms table found\n");
 }
 
 TEST_CASE("ksym on other table shapes: absolute-percpu, absolute without markers or seqs, 32-bit") {
@@ -296,6 +347,7 @@ TEST_CASE("ksym on other table shapes: absolute-percpu, absolute without markers
         CHECK(r.code == 0);
         check_lines(r.out, "format: elf\n"
                            "arch: x86_64\n"
+                           "located: System.map\n" + layout_lines(t->layout) +
                            "symbols: 700\n"
                            "encoding: absolute-percpu\n"
                            "relative_base: 0x" + hex(t->format.relative_base) + " (stored)\n"
@@ -322,6 +374,7 @@ TEST_CASE("ksym on other table shapes: absolute-percpu, absolute without markers
         CHECK(r.code == 0);
         check_lines(r.out, "format: elf\n"
                            "arch: x86_64\n"
+                           "located: System.map\n" + layout_lines(no_markers(t->layout)) +
                            "symbols: 700\n"
                            "encoding: absolute\n"
                            "markers: derived\n"
@@ -346,6 +399,7 @@ TEST_CASE("ksym on other table shapes: absolute-percpu, absolute without markers
         CHECK(r.code == 0);
         check_lines(r.out, "format: elf\n"
                            "arch: i386\n"
+                           "located: System.map\n" + layout_lines(t->layout) +
                            "symbols: 700\n"
                            "encoding: base-relative\n"
                            "relative_base: 0x" + hex(t->format.relative_base) + " (stored)\n"
@@ -376,6 +430,7 @@ TEST_CASE("ksym on a raw arm64 Image: the base comes from its relocation") {
     CHECK(r.code == 0);
     check_lines(r.out, "format: raw-arm64\n"
                        "arch: arm64\n"
+                       "located: System.map\n" + layout_lines(t->layout) +
                        "symbols: 900\n"
                        "encoding: base-relative\n"
                        "relative_base: 0x" + hex(t->format.relative_base) + " (relocation)\n"
@@ -468,17 +523,18 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
     const std::string usage =
         "usage: ksym lookup [--kallsyms FILE] NAME|module:NAME|NAME+0xOFF|0xADDR...\n"
         "       ksym dump [--kallsyms FILE] | ksym info [--kallsyms FILE]\n"
-        "       ksym dump IMAGE --system-map MAP | ksym dump VMCORE\n"
-        "       ksym lookup IMAGE --system-map MAP NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
+        "       ksym dump IMAGE [--system-map MAP] | ksym dump VMCORE\n"
+        "       ksym lookup IMAGE [--system-map MAP] NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
         "       ksym modules VMCORE\n"
-        "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
+        "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
+        "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
         "       ksym nm-type LETTER | ksym st-info BYTE\n";
-    // An image without a map: one line saying so (a crash dump would not need one).
-    r = run("dump " + img);
+    // A name for --arch that is no architecture: one line.
+    r = run("dump " + img + " --arch vax");
     CHECK(r.code == 2);
     CHECK(r.out.empty());
-    CHECK(r.err == "ksym: " + img + ": a kernel image needs --system-map MAP (crash dumps carry their own VMCOREINFO)\n");
+    CHECK(r.err == "ksym: vax: unknown architecture (x86_64, i386, arm64, arm, riscv64, ppc64le, s390x)\n");
     for (const std::string& args : {std::string(), "lookup " + img + " --system-map " + map,
                                    "info " + img + " " + img + " --system-map " + map, std::string("frobnicate"),
                                    std::string("demo")}) {

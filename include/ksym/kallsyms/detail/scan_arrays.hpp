@@ -180,13 +180,17 @@ constexpr address_kind addresses_at(scan_bytes img, std::uint64_t at, std::uint3
             place = place && (i == 0 || p >= prev_place);
             prev_u = u, prev_s = s, prev_place = p;
         }
-        const bool zero_first = get(img, at, 4, order) == 0;
-        if (ascending && zero_first) return address_kind::base_relative;
+        // A constant run (zero padding, above all) orders under every
+        // reading and is no table.
+        const std::uint64_t first = get(img, at, 4, order);
+        if (first == get(img, at + 4ull * (count - 1), 4, order)) return address_kind::none;
+        if (ascending && first == 0) return address_kind::base_relative;
         if (percpu && negative) return address_kind::absolute_percpu;
         if (word == 4 && ascending && nonzero) return address_kind::absolute;
         if (place) return address_kind::place_relative;
     }
     if (word == 8 && at % 8 == 0 && inside(img, at, 8ull * count)) {
+        if (get(img, at, 8, order) == get(img, at + 8ull * (count - 1), 8, order)) return address_kind::none;
         std::uint64_t prev = 0;
         for (std::uint32_t i = 0; i < count; ++i) {
             const std::uint64_t v = get(img, at + 8ull * i, 8, order);
