@@ -1,7 +1,7 @@
 // Writes the fuzz seed corpora: valid kallsyms tables in each encoding and
 // era with the fuzz header that locates them (fuzz_kallsyms.cpp), and
 // synthetic ELF files. The regress-* seeds are fuzzer finds, kept as files.
-// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/*, DIR/btf/* and DIR/modules/*)
+// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/*, DIR/scan/*, DIR/btf/* and DIR/modules/*)
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -154,6 +154,33 @@ int main(int argc, char** argv) {
     if (!t) return 1;
     ok &= ksym_test::write_file(dir + "/elf/elf64le", ksym_test::elf_file(*t, true, std::endian::little, 62, true));
     ok &= ksym_test::write_file(dir + "/elf/elf32be", ksym_test::elf_file(*t, false, std::endian::big, 20, true));
+
+    // Tables in noise for fuzz_scan, behind its mode byte (bit 0: word size
+    // told, bit 1: 8 bytes; bit 2: byte order told, bit 3: big-endian).
+    auto scan_seed = [&](const char* name, std::size_t count, ksym::address_encoding enc, std::size_t word,
+                         std::endian order, bool legacy) {
+        ksym_test::synth_options sso;
+        sso.count = count;
+        sso.start = word == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
+        ksym::encoder_options seo;
+        seo.encoding = enc;
+        seo.word_bytes = word;
+        seo.byte_order = order;
+        seo.legacy_order = legacy;
+        seo.base = sso.start + 0x1000000 + 64;
+        auto st = ksym::encode_kallsyms(ksym_test::make_symbols(sso), seo);
+        if (!st) return false;
+        std::vector<std::byte> b(1 + 64, std::byte{0x5a});
+        b[0] = static_cast<std::byte>(1 | (word == 8 ? 2 : 0) | 4 | (order == std::endian::big ? 8 : 0));
+        b.insert(b.end(), st->blob.begin(), st->blob.end());
+        b.resize(b.size() + 32, std::byte{0xa5});
+        return ksym_test::write_file(dir + "/scan/" + name, b);
+    };
+    using E2 = ksym::address_encoding;
+    ok &= scan_seed("place_relative_7x", 300, E2::place_relative, 8, std::endian::little, false);
+    ok &= scan_seed("percpu_legacy_6_1", 1100, E2::absolute_percpu, 8, std::endian::little, true);
+    ok &= scan_seed("base_relative_s390x", 300, E2::base_relative, 8, std::endian::big, true);
+    ok &= scan_seed("absolute_armhf_small", 40, E2::absolute, 4, std::endian::little, true);
 
     // BTF around struct module, one per era, behind fuzz_btf's selector byte
     // (bits 0-1: 0 little-endian, 1 big-endian, 2 by magic; bit 2: 4-byte pointers).

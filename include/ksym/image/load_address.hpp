@@ -87,7 +87,7 @@ constexpr load_address self_pointer_vote(std::span<const std::byte> file) {
     std::array<std::uint32_t, k> count{};
     const auto each = [&](auto&& f) {
         for (std::uint64_t at = 0; at + w <= file.size(); at += w) {
-            const auto v = static_cast<word>(load_n(file.data() + at, w, Arch::byte_order));
+            const word v = load<word>(file.data() + at, Arch::byte_order);
             const auto b = static_cast<word>(v - at);
             if (v != 0 && b % 4096 == 0) f(b);
         }

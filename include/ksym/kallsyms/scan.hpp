@@ -398,11 +398,13 @@ private:
                 for (std::uint64_t d = 0; d < 8 && e[i] >= len + d; d += 4) starts[ns++] = e[i] - len - d;
                 for (std::uint64_t at : std::span(starts).first(ns)) {
                     if (overlaps_found(at, len) || (at < addr_at + addr_len && addr_at < at + len)) continue;
-                    if (!seqs_at(img_, at, n, width, tok_.order)) continue;
+                    // Name lookup binary-searches through it: a
+                    // permutation that does not sort is no seqs_of_names.
+                    if (!seqs_at(img_, at, n, width, tok_.order) || !seqs_sorted(at, width)) continue;
                     res_.layout.seqs_of_names = at;
                     res_.seq_bytes = width;
                     res_.checks |= bit(scan_check::seqs_permutation);
-                    if (seqs_sorted(at, width)) res_.checks |= bit(scan_check::seqs_sorted);
+                    res_.checks |= bit(scan_check::seqs_sorted);
                     return;
                 }
             }
