@@ -473,6 +473,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
         "       ksym modules VMCORE\n"
         "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
+        "       ksym unpack VMLINUZ -o OUT\n"
         "       ksym nm-type LETTER | ksym st-info BYTE\n";
     // An image without a map: one line saying so (a crash dump would not need one).
     r = run("dump " + img);
@@ -481,7 +482,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
     CHECK(r.err == "ksym: " + img + ": a kernel image needs --system-map MAP (crash dumps carry their own VMCOREINFO)\n");
     for (const std::string& args : {std::string(), "lookup " + img + " --system-map " + map,
                                    "info " + img + " " + img + " --system-map " + map, std::string("frobnicate"),
-                                   std::string("demo")}) {
+                                   std::string("demo"), "unpack " + img, "unpack " + img + " -x out"}) {
         CAPTURE(args);
         r = run(args);
         CHECK(r.code == 2);

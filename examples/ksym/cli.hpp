@@ -52,6 +52,7 @@ inline int usage() {
                  "       ksym modules VMCORE\n"
                  "       ksym info IMAGE --system-map MAP | ksym info VMCORE\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
+                 "       ksym unpack VMLINUZ -o OUT\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
     return exit_bad_input;
 }
