@@ -394,8 +394,8 @@ problem unzstd(std::span<const std::byte> in, memfd_output& out) {
 #ifdef KSYM_HAVE_ZSTD
     ZSTD_DCtx* d = ZSTD_createDCtx();
     if (d == nullptr) return "libzstd: cannot initialise";
-    // The build compresses with -22 --ultra: windows up to 2^27 and beyond
-    // the library's default limit for streams of unknown size.
+    // The build's -22 --ultra frames use a 2^27 window, the library's
+    // default limit; a larger one (a custom level, --long) decodes too.
     ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 31);
     ZSTD_inBuffer src{in.data(), in.size(), 0};
     problem p;
