@@ -230,6 +230,36 @@ std::vector<decoded_symbol> check_table(Table& table, const ksym::kernel_image& 
     return syms;
 }
 
+// The same image with no map: the scanner must find the arrays System.map
+// names, the image must land where the map puts it, and the whole decoded
+// table must equal the map-based one (checked against the truth above).
+void check_without_map(const std::string& image, const ksym::kernel_image& with_map,
+                       const std::vector<decoded_symbol>& syms) {
+    static ksym::kernel_image img;
+    const ksym::status opened = img.open(image.c_str());
+    INFO("open without a map: ", ksym::to_string(opened.code()), " at ", opened.address());
+    REQUIRE(opened.ok());
+    REQUIRE(img.scan() != nullptr);
+    std::string checks;
+    for (std::uint16_t b = 1; b != 0; b = static_cast<std::uint16_t>(b << 1))
+        if (img.scan()->passed(static_cast<ksym::scan_check>(b))) checks += " " + std::string(ksym::to_string(static_cast<ksym::scan_check>(b)));
+    MESSAGE("no map: ", ksym::to_string(img.kallsyms().encoding), ", base from ",
+            ksym::to_string(img.placement().evidence), "; checks:", checks);
+    CHECK(img.kallsyms() == with_map.kallsyms());
+    if (with_map.format() != ksym::image_format::elf) CHECK(img.placement().base == with_map.location().anchor("_text"));
+    const ksym::status s = img.with_table([&](auto& table) -> ksym::status {
+        REQUIRE(table.size() == syms.size());
+        ksym::name_buffer buf;
+        std::size_t i = 0, bad = 0;
+        REQUIRE(table.for_each(buf, [&](const ksym::symbol& sym) {
+            if (!same(sym, syms, static_cast<std::uint32_t>(i++))) ++bad;
+        }).ok());
+        CHECK(bad == 0);
+        return {};
+    });
+    CHECK(s.ok());
+}
+
 void check_kernel(const std::string& id) {
     const std::string dir = corpus_root() + "/" + id;
     std::string meta, map, truth_text;
@@ -295,6 +325,7 @@ void check_kernel(const std::string& id) {
             auto named = v->find_by_name(syms[k].name, buf);
             CHECK((named && same(*named, syms, first_by_name.at(syms[k].name))));
         }
+        check_without_map(image, img, syms);
         return {};
     });
     CHECK(s.ok());

@@ -7,8 +7,12 @@
 # need added, so nothing on the system (sources, pins, dpkg architectures)
 # changes and no root is needed.
 #
-# The caller sets $aptdir and defines die(); this file defines apt_opts and
-# setup_apt, apt_update, newest, candidate_version and newest_kernel.
+# The caller sets $aptdir and defines die(), and may set $apt_archs (the
+# Debian architectures apt indexes, default "amd64 arm64 i386") before
+# sourcing; this file defines apt_opts and setup_apt, apt_update, newest,
+# candidate_version and newest_kernel.
+
+apt_archs=${apt_archs:-amd64 arm64 i386}
 
 # The machine's Debian entries, one "URI<TAB>suite<TAB>components<TAB>signed-by"
 # line per URI and suite, from deb822 .sources files and one-line .list files.
@@ -50,12 +54,12 @@ debian_entries() {
 # Write one stanza per URI and suite, so an architecture whose index fails
 # for one suite (a mirror mid-sync) can be dropped there alone.
 write_sources() {
-  awk -F '\t' -v dropfile="$aptdir/drop" '
+  awk -F '\t' -v dropfile="$aptdir/drop" -v archlist="$apt_archs" '
     BEGIN { while ((getline line < dropfile) > 0) { split(line, d, " "); drop[d[1] " " d[2]] = 1 } }
     !seen[$1 "\t" $2]++ {
       archs = ""
-      split("amd64 arm64 i386", all, " ")
-      for (k = 1; k <= 3; k++) if (!((($2 " " all[k]) in drop))) archs = archs " " all[k]
+      n = split(archlist, all, " ")
+      for (k = 1; k <= n; k++) if (!((($2 " " all[k]) in drop))) archs = archs " " all[k]
       if (archs == "") next
       printf "Types: deb\nArchitectures:%s\nURIs: %s\nSuites: %s\nComponents: %s\n", archs, $1, $2, $3
       if ($4 != "") printf "Signed-By: %s\n", $4
@@ -95,11 +99,12 @@ apt_opts=(
   -o "Dir::Cache::pkgcache=$aptdir/cache/pkgcache.bin"
   -o "Dir::Cache::srcpkgcache=$aptdir/cache/srcpkgcache.bin"
   -o "APT::Architecture=amd64"
-  -o "APT::Architectures::=amd64" -o "APT::Architectures::=arm64" -o "APT::Architectures::=i386"
   -o "Debug::NoLocking=1"
   -o "APT::Sandbox::User=$(id -un)"
   -o "Acquire::Retries=3"
 )
+for _a in $apt_archs; do apt_opts+=(-o "APT::Architectures::=$_a"); done
+unset _a
 
 # A mirror mid-sync can fail one index and apt then ignores that whole suite
 # (seen with bookworm-security/i386, which also carries the newest amd64
@@ -135,14 +140,16 @@ candidate_version() { # package arch
 # The newest kernel matching a -dbg package pattern and the package that
 # holds its image at the same version: bookworm and its backports ship it in
 # linux-image-*-unsigned; from 7.x sid ships it in linux-binary-unsigned-*.
-newest_kernel() { # id pattern arch -> sets release version image_pkg
-  local id=$1 dbg p
+# Architectures without signed kernels ship it in linux-image-* itself (6.x)
+# or linux-binary-* (7.x, where linux-image-* is an empty meta-package).
+newest_kernel() { # id pattern arch -> sets dbg release version image_pkg
+  local id=$1 p
   dbg=$(newest "$2" "$3")
   [ -n "$dbg" ] || die "$id: no package matches $2 for $3"
   release=${dbg#linux-image-}; release=${release%-dbg}
   version=$(candidate_version "$dbg" "$3")
   image_pkg=
-  for p in "linux-image-$release-unsigned" "linux-binary-unsigned-$release" "linux-image-$release"; do
+  for p in "linux-image-$release-unsigned" "linux-binary-unsigned-$release" "linux-binary-$release" "linux-image-$release"; do
     if [ "$(candidate_version "$p" "$3")" = "$version" ]; then image_pkg=$p; break; fi
   done
   [ -n "$image_pkg" ] || die "$id: no image package for $release at $version"

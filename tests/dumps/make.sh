@@ -312,7 +312,7 @@ make_case() { # case arch pattern cpu
     say "$id: cached ($(awk '$1 == "release" { print $2 }' "$dir/meta"))"
     return 0
   fi
-  local t0=$SECONDS release version image_pkg
+  local t0=$SECONDS dbg release version image_pkg
   resolve_kernel "$id" "$arch" "$pattern"
 
   tmp=$(mktemp -d /tmp/dumps-"$id".XXXXXX)

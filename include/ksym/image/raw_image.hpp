@@ -30,12 +30,15 @@ public:
         if (!f) return f.error();
         return open(std::move(*f), load_address);
     }
-    /// Takes over a file already open.
-    status open(file_reader&& file, std::uint64_t load_address) {
+    /// Takes over a file already open. A file with no recognised header is
+    /// taken as a raw image only when `headerless` says so (an armhf Image,
+    /// an s390x kernel, a firmware blob).
+    status open(file_reader&& file, std::uint64_t load_address, bool headerless = false) {
         file_ = std::move(file);
         auto k = detect_image_format(file_);
         if (!k) return k.error();
-        if (*k != image_format::raw_arm64 && *k != image_format::raw_riscv64) return {errc::unsupported, 0};
+        const bool raw = *k == image_format::raw_arm64 || *k == image_format::raw_riscv64;
+        if (!raw && !(headerless && *k == image_format::unknown)) return {errc::unsupported, 0};
         format_ = *k;
         if (!range_fits(load_address, file_.size())) return {errc::invalid_argument};
         view_ = file_.remap(load_address, 0, file_.size());

@@ -44,6 +44,10 @@ struct encoder_options {
     std::optional<std::uint64_t> relative_base;
     /// Keep the caller's order instead of sorting by address as the kernel does.
     bool keep_order = false;
+    /// Emit the arrays in the order kernels before 6.4 used (addresses and
+    /// relative base first, seqs_of_names before the token table) instead
+    /// of today's (num_syms, names, markers, tokens, addresses, base, seqs).
+    bool legacy_order = false;
 };
 
 /// A built table: the bytes, where they go, and where each array sits.
@@ -161,46 +165,6 @@ inline result<encoded_table> encode_kallsyms(std::vector<encoder_symbol> symbols
     const std::endian bo = o.byte_order;
     kallsyms_layout& L = t.layout;
 
-    // Order as 6.4+ emits it; the decoder finds arrays by address, not adjacency.
-    L.num_syms = o.base + out.size();
-    detail::put(out, n, o.num_syms_word ? o.word_bytes : 4, bo);
-    detail::align(out, al);
-
-    L.names = o.base + out.size();
-    std::vector<std::uint64_t> markers;
-    const std::size_t names_start = out.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i % 256 == 0) markers.push_back(out.size() - names_start);
-        const std::size_t len = comp[i].size();
-        if (len > 0x7f) {
-            if (!o.long_names || len > 0x3fff) return status{errc::unsupported};
-            out.push_back(static_cast<std::byte>((len & 0x7f) | 0x80));
-            out.push_back(static_cast<std::byte>(len >> 7));
-        } else {
-            out.push_back(static_cast<std::byte>(len));
-        }
-        for (auto c : comp[i]) out.push_back(static_cast<std::byte>(c));
-    }
-    detail::align(out, al);
-
-    L.markers = o.base + out.size();
-    for (auto m : markers) detail::put(out, m, o.marker_bytes, bo);
-    detail::align(out, al);
-
-    L.token_table = o.base + out.size();
-    std::array<std::uint16_t, 256> index{};
-    const std::size_t tt_start = out.size();
-    for (std::size_t i = 0; i < 256; ++i) {
-        index[i] = static_cast<std::uint16_t>(out.size() - tt_start);
-        for (char c : t.tokens[i]) out.push_back(static_cast<std::byte>(c));
-        out.push_back(std::byte{0});
-    }
-    detail::align(out, al);
-
-    L.token_index = o.base + out.size();
-    for (auto v : index) detail::put(out, v, 2, bo);
-    detail::align(out, al);
-
     std::uint64_t rb = 0;
     if (o.encoding == address_encoding::base_relative || o.encoding == address_encoding::absolute_percpu) {
         if (o.relative_base) {
@@ -213,65 +177,127 @@ inline result<encoded_table> encode_kallsyms(std::vector<encoder_symbol> symbols
         }
     }
 
-    if (o.encoding == address_encoding::absolute) {
-        L.addresses = o.base + out.size();
-        for (const auto& s : symbols) detail::put(out, s.address, o.word_bytes, bo);
-    } else {
-        L.offsets = o.base + out.size();
+    // Each group of arrays, emitted at the current end of the blob; the
+    // decoder finds arrays by address, never by adjacency.
+    const auto names_and_markers = [&]() -> status {
+        L.num_syms = o.base + out.size();
+        detail::put(out, n, o.num_syms_word ? o.word_bytes : 4, bo);
+        detail::align(out, al);
+
+        L.names = o.base + out.size();
+        std::vector<std::uint64_t> markers;
+        const std::size_t names_start = out.size();
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint64_t a = symbols[i].address;
-            std::int64_t v = 0;
-            switch (o.encoding) {
-            case address_encoding::base_relative:
-                if (a < rb || a - rb > 0xffffffffull) return status{errc::unsupported};
-                v = static_cast<std::int64_t>(a - rb);
-                break;
-            case address_encoding::absolute_percpu:
-                if (a < rb) {
-                    // Stored as itself: must be a non-negative s32.
-                    if (a > 0x7fffffffull) return status{errc::unsupported};
-                    v = static_cast<std::int64_t>(a);
-                } else {
-                    // rb - 1 - v == a  =>  v = rb - 1 - a, which must be a negative s32.
-                    const std::uint64_t d = a - rb;  // v = -1 - d
-                    if (d > 0x7fffffffull) return status{errc::unsupported};
-                    v = -1 - static_cast<std::int64_t>(d);
+            if (i % 256 == 0) markers.push_back(out.size() - names_start);
+            const std::size_t len = comp[i].size();
+            if (len > 0x7f) {
+                if (!o.long_names || len > 0x3fff) return status{errc::unsupported};
+                out.push_back(static_cast<std::byte>((len & 0x7f) | 0x80));
+                out.push_back(static_cast<std::byte>(len >> 7));
+            } else {
+                out.push_back(static_cast<std::byte>(len));
+            }
+            for (auto c : comp[i]) out.push_back(static_cast<std::byte>(c));
+        }
+        detail::align(out, al);
+
+        L.markers = o.base + out.size();
+        for (auto m : markers) detail::put(out, m, o.marker_bytes, bo);
+        detail::align(out, al);
+
+        return {};
+    };
+    const auto tokens = [&] {
+        L.token_table = o.base + out.size();
+        std::array<std::uint16_t, 256> index{};
+        const std::size_t tt_start = out.size();
+        for (std::size_t i = 0; i < 256; ++i) {
+            index[i] = static_cast<std::uint16_t>(out.size() - tt_start);
+            for (char c : t.tokens[i]) out.push_back(static_cast<std::byte>(c));
+            out.push_back(std::byte{0});
+        }
+        detail::align(out, al);
+
+        L.token_index = o.base + out.size();
+        for (auto v : index) detail::put(out, v, 2, bo);
+        detail::align(out, al);
+
+    };
+    const auto addresses = [&]() -> status {
+        if (o.encoding == address_encoding::absolute) {
+            L.addresses = o.base + out.size();
+            for (const auto& s : symbols) detail::put(out, s.address, o.word_bytes, bo);
+        } else {
+            L.offsets = o.base + out.size();
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint64_t a = symbols[i].address;
+                std::int64_t v = 0;
+                switch (o.encoding) {
+                case address_encoding::base_relative:
+                    if (a < rb || a - rb > 0xffffffffull) return status{errc::unsupported};
+                    v = static_cast<std::int64_t>(a - rb);
+                    break;
+                case address_encoding::absolute_percpu:
+                    if (a < rb) {
+                        // Stored as itself: must be a non-negative s32.
+                        if (a > 0x7fffffffull) return status{errc::unsupported};
+                        v = static_cast<std::int64_t>(a);
+                    } else {
+                        // rb - 1 - v == a  =>  v = rb - 1 - a, which must be a negative s32.
+                        const std::uint64_t d = a - rb;  // v = -1 - d
+                        if (d > 0x7fffffffull) return status{errc::unsupported};
+                        v = -1 - static_cast<std::int64_t>(d);
+                    }
+                    break;
+                case address_encoding::place_relative: {
+                    const std::uint64_t place = o.base + out.size();
+                    const std::int64_t d = static_cast<std::int64_t>((a - place) & word_mask) << (64 - 8 * o.word_bytes) >>
+                                           (64 - 8 * o.word_bytes);
+                    if (d < INT32_MIN || d > INT32_MAX) return status{errc::unsupported};
+                    v = d;
+                    break;
                 }
-                break;
-            case address_encoding::place_relative: {
-                const std::uint64_t place = o.base + out.size();
-                const std::int64_t d = static_cast<std::int64_t>((a - place) & word_mask) << (64 - 8 * o.word_bytes) >>
-                                       (64 - 8 * o.word_bytes);
-                if (d < INT32_MIN || d > INT32_MAX) return status{errc::unsupported};
-                v = d;
-                break;
+                case address_encoding::absolute: break;
+                }
+                detail::put(out, static_cast<std::uint64_t>(v) & 0xffffffffull, 4, bo);
             }
-            case address_encoding::absolute: break;
-            }
-            detail::put(out, static_cast<std::uint64_t>(v) & 0xffffffffull, 4, bo);
-        }
-    }
-    detail::align(out, al);
-
-    if (o.encoding == address_encoding::base_relative || o.encoding == address_encoding::absolute_percpu) {
-        L.relative_base = o.base + out.size();
-        detail::put(out, rb, o.word_bytes, bo);
-        detail::align(out, al);
-    }
-
-    if (o.seqs_of_names) {
-        std::vector<std::uint32_t> seq(n);
-        std::iota(seq.begin(), seq.end(), 0u);
-        std::stable_sort(seq.begin(), seq.end(), [&](std::uint32_t a, std::uint32_t b) {
-            if (symbols[a].name != symbols[b].name) return symbols[a].name < symbols[b].name;
-            return symbols[a].address < symbols[b].address;
-        });
-        L.seqs_of_names = o.base + out.size();
-        for (auto s : seq) {
-            if (o.seq_bytes == 3) detail::put(out, s, 3, std::endian::big);
-            else detail::put(out, s, 4, bo);
         }
         detail::align(out, al);
+
+        if (o.encoding == address_encoding::base_relative || o.encoding == address_encoding::absolute_percpu) {
+            L.relative_base = o.base + out.size();
+            detail::put(out, rb, o.word_bytes, bo);
+            detail::align(out, al);
+        }
+
+        return {};
+    };
+    const auto seqs = [&] {
+        if (o.seqs_of_names) {
+            std::vector<std::uint32_t> seq(n);
+            std::iota(seq.begin(), seq.end(), 0u);
+            std::stable_sort(seq.begin(), seq.end(), [&](std::uint32_t a, std::uint32_t b) {
+                if (symbols[a].name != symbols[b].name) return symbols[a].name < symbols[b].name;
+                return symbols[a].address < symbols[b].address;
+            });
+            L.seqs_of_names = o.base + out.size();
+            for (auto s : seq) {
+                if (o.seq_bytes == 3) detail::put(out, s, 3, std::endian::big);
+                else detail::put(out, s, 4, bo);
+            }
+            detail::align(out, al);
+        }
+    };
+    if (o.legacy_order) {
+        if (status st = addresses(); !st) return st;
+        if (status st = names_and_markers(); !st) return st;
+        seqs();
+        tokens();
+    } else {
+        if (status st = names_and_markers(); !st) return st;
+        tokens();
+        if (status st = addresses(); !st) return st;
+        seqs();
     }
     kallsyms_format& F = t.format;
     F.layout = L;
