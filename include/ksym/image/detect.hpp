@@ -18,7 +18,7 @@ enum class image_format : std::uint8_t {
     unknown,
     elf,          ///< an ELF vmlinux (stripped or not; the x86 bzImage payload is one)
     raw_arm64,    ///< an arm64 `Image`: magic "ARM\x64" at 0x38
-    raw_riscv64,  ///< a RISC-V `Image`: magic "RSC\x05" at 0x38 (64-bit Images carry it)
+    raw_riscv64,  ///< a RISC-V `Image`: "RISCV\0\0\0" at 0x30, "RSC\x05" at 0x38 (arch/riscv/include/asm/image.h)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(image_format f) noexcept {
@@ -46,8 +46,7 @@ template <MemoryReader R>
     };
     if (is(0, "\x7f" "ELF")) return image_format::elf;
     if (is(0x38, "ARM\x64")) return image_format::raw_arm64;
-    // arch/riscv/include/asm/image.h: magic2 sits at 0x38, where arm64 keeps its magic.
-    if (is(0x38, "RSC\x05")) return image_format::raw_riscv64;
+    if (is(0x38, "RSC\x05") || is(0x30, std::string_view("RISCV\0\0\0", 8))) return image_format::raw_riscv64;
     return image_format::unknown;
 }
 

@@ -4,18 +4,22 @@
 // tables whose kallsyms_relative_base the boot code fills in, that value.
 //
 // The evidence, tried in this order:
-// - `_text`: the table holds absolute addresses (absolute, or a relative
-//   base stored in the file, or a stored 0 that nothing relocates, as on
-//   s390x): the image starts at `_text`, so the base is its address.
 // - `relocation`: kallsyms_relative_base reads 0 and a RELATIVE relocation
-//   (Elf64_Rela, the arch's type) names it: its r_offset is the base plus
-//   the array's file offset, its addend the relative base, and the two must
-//   put `_text` at the image's first byte (raw arm64 Images before 7.0).
-// - `pointers`: place-relative tables give every symbol's offset from the
-//   base, not the base. Images that keep link-time pointers in place (RELR
-//   relocation, or none) hold many pointers to symbols: the base is the
-//   64 KiB-aligned value that turns the most sampled pointer-like words into
-//   exact symbol starts (arm64 7.x).
+//   (Elf64_Rela of the arch's type) names it: its r_offset is the base plus
+//   the array's file offset, its addend the relative base. With `_text` in
+//   the table the two must put it at the image's first byte; without, the
+//   addends of other relocations must land on symbol starts (raw arm64
+//   Images before 7.0, whose places hold 0 until boot).
+// - `self_pointers`: an image whose pointers hold link-time values (no
+//   relocation, RELR, or RELA applied in place: armhf, s390x, riscv64,
+//   arm64 7.x) has many that point at themselves (static list heads, wait
+//   queues): a word at file offset f holding base + f. The base is the
+//   4 KiB-aligned value most words vote for that way, by a wide margin.
+// - `_text`: failing both, a table of absolute addresses places the image
+//   at `_text`, which starts it.
+// A relative base that reads 0 with no relocation for it (s390x, where a
+// relocation against the `_text` symbol fills it) is the address of the
+// lowest symbol, `_text`, at the image's first byte.
 
 #include <algorithm>
 #include <array>
@@ -44,7 +48,7 @@ enum class load_evidence : std::uint8_t {
     elf_segments,  ///< an ELF file's program headers
     text_symbol,   ///< the decoded `_text` at the image's first byte
     relocation,    ///< the RELATIVE relocation of kallsyms_relative_base
-    pointers,      ///< pointers in the image that land on symbol starts
+    self_pointers, ///< words in the image that hold their own address
 };
 
 [[nodiscard]] constexpr std::string_view to_string(load_evidence e) noexcept {
@@ -53,7 +57,7 @@ enum class load_evidence : std::uint8_t {
     case load_evidence::elf_segments: return "elf-segments";
     case load_evidence::text_symbol: return "_text";
     case load_evidence::relocation: return "relocation";
-    case load_evidence::pointers: return "pointers";
+    case load_evidence::self_pointers: return "self-pointers";
     }
     return "?";
 }
@@ -63,33 +67,48 @@ struct load_address {
     std::uint64_t base = 0;                     ///< virtual address of the image's first byte
     std::optional<std::uint64_t> relative_base; ///< kallsyms_relative_base as the running kernel has it
     load_evidence evidence = load_evidence::given;
-    std::uint32_t votes = 0;                    ///< pointers: samples that agreed
-    std::uint32_t samples = 0;                  ///< pointers: samples taken
+    std::uint32_t votes = 0;                    ///< relocation, self_pointers: the winner's votes
+    std::uint32_t runner_up = 0;                ///< ... and the next candidate's
 
     friend constexpr bool operator==(const load_address&, const load_address&) noexcept = default;
 };
 
 namespace detail {
 
-// Pointer-like words spread over the image: at most `max` of them, the first
-// of each stride that looks like a kernel address (upper half of the space,
-// not -1-ish), visited through `visit(value)`.
-template <ArchTraits Arch, class Visit>
-constexpr void sample_pointers(std::span<const std::byte> file, std::uint32_t max, Visit&& visit) {
+// The base most words of `file` vote for by holding base + their own
+// offset, 4 KiB-aligned: Misra-Gries heavy hitters (k counters find any
+// value with more than 1/k of the votes), then an exact count of those.
+template <ArchTraits Arch>
+constexpr load_address self_pointer_vote(std::span<const std::byte> file) {
     using word = typename Arch::word;
     constexpr std::size_t w = sizeof(word);
-    constexpr word high = word{1} << (8 * w - 1);
-    constexpr word top = static_cast<word>(~word{0} - 0xffff);
-    if (file.size() < w * 64) return;
-    const std::uint64_t stride = std::max<std::uint64_t>(w, file.size() / max / w * w);
-    for (std::uint64_t at = 0; at + w <= file.size(); at += stride) {
-        for (std::uint64_t k = at; k < at + stride && k + w <= file.size(); k += w) {
-            const auto v = static_cast<word>(load_n(file.data() + k, w, Arch::byte_order));
-            if (v < high || v >= top) continue;
-            visit(v);
-            break;
+    constexpr std::size_t k = 32;
+    std::array<word, k> value{};
+    std::array<std::uint32_t, k> count{};
+    const auto each = [&](auto&& f) {
+        for (std::uint64_t at = 0; at + w <= file.size(); at += w) {
+            const auto v = static_cast<word>(load_n(file.data() + at, w, Arch::byte_order));
+            const auto b = static_cast<word>(v - at);
+            if (v != 0 && b % 4096 == 0) f(b);
         }
+    };
+    each([&](word b) {
+        for (std::size_t i = 0; i < k; ++i)
+            if (count[i] != 0 && value[i] == b) return void(++count[i]);
+        for (std::size_t i = 0; i < k; ++i)
+            if (count[i] == 0) return void((value[i] = b, count[i] = 1));
+        for (auto& c : count) --c;
+    });
+    std::array<std::uint32_t, k> exact{};
+    each([&](word b) {
+        for (std::size_t i = 0; i < k; ++i) exact[i] += count[i] != 0 && value[i] == b ? 1u : 0u;
+    });
+    load_address best{0, std::nullopt, load_evidence::self_pointers, 0, 0};
+    for (std::size_t i = 0; i < k; ++i) {
+        if (exact[i] > best.votes) best.runner_up = best.votes, best.votes = exact[i], best.base = value[i];
+        else if (exact[i] > best.runner_up) best.runner_up = exact[i];
     }
+    return best;
 }
 
 // Calls visit(r_offset, r_addend) for each 8-byte-aligned Elf64_Rela of
@@ -129,7 +148,8 @@ template <ArchTraits Arch>
     name_buffer buf;
     auto text = workspace.find_by_name("_text", buf);
     if (!text && text.error().code() != errc::not_found) return text.error();
-    const std::optional<std::uint64_t> text_at = text ? std::optional(text->address) : std::nullopt;
+    const bool have_text = text.has_value();
+    const std::uint64_t text_addr = have_text ? text->address : 0;
     const auto exact = [&](std::uint64_t y) {
         auto m = workspace.find_by_address(y, buf);
         return m && m->offset == 0;
@@ -155,110 +175,38 @@ template <ArchTraits Arch>
         detail::for_each_rela(file, Arch::byte_order, relocation_type, [&](std::uint64_t r_offset, std::uint64_t addend) {
             const auto base = static_cast<word>(r_offset - rb_at);
             if (base % 4096 != 0 || static_cast<word>(addend - base) >= file.size()) return true;
-            if (text_at) {
-                if (static_cast<word>(addend + *text_at) != base) return true;
-                best = {base, addend, load_evidence::relocation, 1, 1};
+            if (have_text) {
+                if (static_cast<word>(addend + text_addr) != base) return true;
+                best = {base, addend, load_evidence::relocation, 1, 0};
                 return false;
             }
             std::uint32_t votes = 0;
             for (std::uint32_t k = 0; k < targets; ++k) votes += exact(static_cast<word>(target[k] - addend)) ? 1u : 0u;
-            if (votes > best.votes) second = best.votes, best = {base, addend, load_evidence::relocation, votes, targets};
+            if (votes > best.votes) second = best.votes, best = {base, addend, load_evidence::relocation, votes, 0};
             else if (votes > second) second = votes;
             return true;
         });
-        if (best.evidence == load_evidence::relocation && (text_at || (best.votes >= 8 && best.votes >= 2 * second)))
+        best.runner_up = second;
+        if (best.evidence == load_evidence::relocation && (have_text || (best.votes >= 8 && best.votes >= 2 * second)))
             return best;
     }
-    if (!text_at) return status{errc::not_found};
-    if (scan.encoding != address_encoding::place_relative) {
-        load_address a{*text_at, std::nullopt, load_evidence::text_symbol, 0, 0};
-        if (relative) a.relative_base = scan.stored_relative_base;
-        return a;
+    // The base: self-pointers, else `_text` in a table of absolute addresses.
+    load_address a = detail::self_pointer_vote<Arch>(file);
+    if (a.votes < 8 || a.votes < 4 * a.runner_up) {
+        if (!have_text || scan.encoding == address_encoding::place_relative ||
+            (relative && scan.stored_relative_base == 0))
+            return status{errc::not_found};
+        a = {text_addr, std::nullopt, load_evidence::text_symbol, 0, 0};
     }
-
-    // Place-relative: `_text` must be at offset 0; the base from pointers.
-    if (*text_at != 0) return status{errc::corrupt, *scan.layout.offsets};
-    constexpr std::uint64_t align = 64 * 1024;
-    constexpr std::uint32_t max_samples = 256;
-    std::array<word, max_samples> sample{};
-    std::uint32_t samples = 0;
-    detail::sample_pointers<Arch>(file, max_samples, [&](word v) {
-        if (samples < max_samples) sample[samples++] = v;
-    });
-    if (samples < 16) return status{errc::not_found};
-    // References: the samples with the most others near them (pointers into
-    // this image cluster; stray values do not).
-    const std::uint64_t reach = 2 * static_cast<std::uint64_t>(file.size()) + align;
-    constexpr std::size_t max_refs = 8;
-    std::array<word, max_refs> ref{};
-    std::array<std::uint32_t, max_refs> ref_near{};
-    for (std::uint32_t i = 0; i < samples; ++i) {
-        std::uint32_t near = 0;
-        for (std::uint32_t j = 0; j < samples; ++j)
-            near += static_cast<word>(sample[j] - sample[i] + reach) <= 2 * reach ? 1u : 0u;
-        for (std::size_t r = 0; r < max_refs; ++r) {
-            if (near <= ref_near[r]) continue;
-            for (std::size_t q = max_refs - 1; q > r; --q) ref[q] = ref[q - 1], ref_near[q] = ref_near[q - 1];
-            ref[r] = sample[i], ref_near[r] = near;
-            break;
+    if (relative) {
+        a.relative_base = scan.stored_relative_base;
+        if (scan.stored_relative_base == 0) {
+            // Filled at boot with the lowest symbol's address: `_text`'s.
+            if (!have_text) return status{errc::not_found};
+            a.relative_base = static_cast<word>(a.base - text_addr);
         }
     }
-    // Candidates: aligned bases that make a reference an exact symbol start.
-    constexpr std::size_t max_candidates = 256;
-    std::array<word, max_candidates> cand{};
-    std::size_t ncand = 0;
-    std::array<std::uint64_t, 256> addr{};
-    for (std::uint32_t first = 0; first < workspace.size() && ncand < max_candidates; first += 256) {
-        const auto n = std::min<std::uint32_t>(256, workspace.size() - first);
-        if (status s = workspace.addresses(first, std::span(addr).first(n)); !s) return s;
-        for (std::uint32_t k = 0; k < n; ++k) {
-            for (std::size_t r = 0; r < max_refs && ncand < max_candidates; ++r) {
-                const auto b = static_cast<word>(ref[r] - addr[k]);
-                if (ref_near[r] == 0 || b % align != 0) continue;
-                if (std::find(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(ncand), b) ==
-                    cand.begin() + static_cast<std::ptrdiff_t>(ncand))
-                    cand[ncand++] = b;
-            }
-        }
-    }
-    const auto vote = [&](word base, std::uint32_t step) {
-        std::uint32_t votes = 0;
-        for (std::uint32_t i = 0; i < samples; i += step) {
-            const std::uint64_t y = static_cast<word>(sample[i] - base);
-            if (y >= reach) continue;
-            votes += exact(y) ? 1u : 0u;
-        }
-        return votes;
-    };
-    // A quick vote of every fourth sample, then a full one between the
-    // leaders.
-    constexpr std::size_t leaders = 4;
-    std::array<word, leaders> lead{};
-    std::array<std::uint32_t, leaders> lead_votes{};
-    for (std::size_t c = 0; c < ncand; ++c) {
-        const std::uint32_t v = vote(cand[c], 4);
-        for (std::size_t r = 0; r < leaders; ++r) {
-            if (v <= lead_votes[r]) continue;
-            for (std::size_t q = leaders - 1; q > r; --q) lead[q] = lead[q - 1], lead_votes[q] = lead_votes[q - 1];
-            lead[r] = cand[c], lead_votes[r] = v;
-            break;
-        }
-    }
-    std::uint64_t best = 0;
-    std::uint32_t best_votes = 0, second = 0;
-    for (std::size_t r = 0; r < leaders && lead_votes[r] > 0; ++r) {
-        const std::uint32_t votes = vote(lead[r], 1);
-        if (votes > best_votes) second = best_votes, best_votes = votes, best = lead[r];
-        else if (votes > second) second = votes;
-    }
-#ifdef KSYM_DEBUG_VOTES
-    __builtin_printf("samples %u cands %zu best %llx votes %u second %u\n", samples, ncand, (unsigned long long)best, best_votes, second);
-#endif
-    // A clear winner: 8 exact symbol starts at least, and twice the
-    // runner-up (data pointers often land inside objects, so most samples
-    // vote for nothing).
-    if (best_votes < 8 || best_votes < 2 * second) return status{errc::not_found};
-    return load_address{best, std::nullopt, load_evidence::pointers, best_votes, samples};
+    return a;
 }
 
 }  // namespace ksym

@@ -31,7 +31,7 @@ inline constexpr std::string_view kallsyms_array_names[] = {
 /// VMCOREINFO exports SYMBOL(_stext) on every kernel that exports kallsyms.
 inline constexpr std::string_view anchor_names[] = {"_text",      "_stext",       "_etext",   "_sinittext",
                                                      "_einittext", "start_kernel", "schedule", "vfs_read",
-                                                     "panic",      "do_exit"};
+                                                     "panic",      "do_exit",      "_start"};
 
 /// A symbol's address as a source other than the table gives it.
 struct known_symbol {

@@ -60,15 +60,18 @@ public:
     /// A template only so that it is compiled where it is called: resolving
     /// instantiates the pipeline for every target, which every translation
     /// unit including the umbrella header would otherwise pay for.
+    /// A file with no header that names its target (an armhf Image, an
+    /// s390x kernel) is a raw image of `options.arch`, which it then needs.
     template <class Path = const char*>
-    status open(Path path, std::string_view system_map) {
+    status open(Path path, std::string_view system_map, const image_options& options = {}) {
         stage_ = image_stage::image;
         auto f = file_reader::open(path);
         if (!f) return f.error();
         auto fmt = detect_image_format(*f);
         if (!fmt) return fmt.error();
         format_ = *fmt;
-        if (format_ == image_format::unknown) return {errc::unsupported, 0};
+        if (format_ == image_format::unknown && !options.arch) return {errc::unsupported, 0};
+        scanned_ = false;
 
         stage_ = image_stage::map;
         auto loc = locate_in_system_map(system_map);
@@ -85,18 +88,22 @@ public:
             if (status s = elf_.open(std::move(*f)); !s) return s;
             reader_ = elf_;
         } else {
-            const auto text = location_.anchor("_text");
+            // A RISC-V Image starts at `_start`, the PE/EFI header before `_text`.
+            const auto start = location_.anchor("_start");
+            const auto text = format_ == image_format::raw_riscv64 && start ? start : location_.anchor("_text");
             if (!text) {
                 stage_ = image_stage::map;
                 return {errc::not_found};
             }
-            if (status s = raw_.open(std::move(*f), *text); !s) return s;
+            if (status s = raw_.open(std::move(*f), *text, true); !s) return s;
             const bool arm64 = format_ == image_format::raw_arm64;
-            arch_ = arm64 ? arch_id::arm64 : arch_id::riscv64;
+            arch_ = format_ == image_format::unknown ? *options.arch : arm64 ? arch_id::arm64 : arch_id::riscv64;
             reader_ = raw_;
-            hints.relocations = raw_.file();
-            hints.relocations_size = raw_.file().size();
-            hints.relocation_type = arm64 ? r_aarch64_relative : r_riscv_relative;
+            if (format_ != image_format::unknown) {
+                hints.relocations = raw_.file();
+                hints.relocations_size = raw_.file().size();
+                hints.relocation_type = arm64 ? r_aarch64_relative : r_riscv_relative;
+            }
         }
 
         stage_ = image_stage::kallsyms;
@@ -188,7 +195,9 @@ public:
             if (status s = raw_.open(std::move(*f), load_.base, true); !s) return s;
             reader_ = raw_;
             shift(layout, load_.base);
-            if (load_.relative_base) hints.relative_base = load_.relative_base;
+            // A base the file stores resolves as stored; one it leaves 0 is
+            // the placement's.
+            if (load_.relative_base && scan_.stored_relative_base == 0) hints.relative_base = load_.relative_base;
             hints.relocations = raw_.file();
             hints.relocations_size = raw_.file().size();
             hints.relocation_type = relocation_type;
