@@ -12,10 +12,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The test programs need doctest and Google Benchmark, the fuzz targets clang
 # and its runtime, tests/corpus/fetch.sh the unpackers and llvm (llvm-nm),
-# the tool's compressed-dump support the four codec libraries, the BTF test
-# bpftool (an independent reader of the same BTF).
+# the tool's compressed dumps and kernels the codec libraries (dumps: zlib,
+# zstd, lzo, snappy; kernels: zlib, bzip2, lzma/xz, lzo, lz4, zstd), the BTF
+# test bpftool (an independent reader of the same BTF).
 packages=(cmake make g++ clang libclang-rt-dev doctest-dev libbenchmark-dev pkg-config
-          xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev bpftool)
+          xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev
+          libbz2-dev liblzma-dev liblz4-dev bpftool)
 
 if command -v dpkg-query >/dev/null; then
   missing=()

@@ -529,6 +529,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
         "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
         "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
+        "       ksym unpack VMLINUZ -o OUT\n"
         "       ksym nm-type LETTER | ksym st-info BYTE\n";
     // A name for --arch that is no architecture: one line.
     r = run("dump " + img + " --arch vax");
@@ -537,7 +538,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
     CHECK(r.err == "ksym: vax: unknown architecture (x86_64, i386, arm64, arm, riscv64, ppc64le, s390x)\n");
     for (const std::string& args : {std::string(), "lookup " + img + " --system-map " + map,
                                    "info " + img + " " + img + " --system-map " + map, std::string("frobnicate"),
-                                   std::string("demo")}) {
+                                   std::string("demo"), "unpack " + img, "unpack " + img + " -x out"}) {
         CAPTURE(args);
         r = run(args);
         CHECK(r.code == 2);

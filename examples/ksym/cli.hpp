@@ -56,6 +56,7 @@ inline int usage() {
                  "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
                  "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
+                 "       ksym unpack VMLINUZ -o OUT\n"
                  "       ksym nm-type LETTER | ksym st-info BYTE\n");
     return exit_bad_input;
 }

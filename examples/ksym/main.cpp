@@ -10,6 +10,8 @@
 //   ksym modules VMCORE                         the loaded modules: name size state address symbols
 //   ksym translate VMCORE 0xVADDR               physical address, level, page size
 //   ksym read VMCORE 0xVADDR LEN                kernel memory as a hex dump
+//   ksym unpack VMLINUZ -o OUT                  the kernel inside a vmlinuz (bzImage, zboot,
+//                                               zImage, s390, Image.gz, ...), decompressed
 //   ksym nm-type LETTER | ksym st-info BYTE     the translator
 //
 // IMAGE is an ELF vmlinux (stripped is fine) or a raw arm64/riscv Image. In
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "unpack.hpp"
 
 int main(int argc, char** argv) {
     using namespace ksym_cli;
@@ -57,6 +60,11 @@ int main(int argc, char** argv) {
     if (cmd == "info" && parse_image_args(argc, argv, 0, a)) return info(a);
     if (cmd == "translate" && parse_image_args(argc, argv, 1, a)) return translate(a);
     if (cmd == "modules" && parse_image_args(argc, argv, 0, a)) return modules(a);
+    if (cmd == "unpack") {
+        if (argc == 5 && std::string_view(argv[3]) == "-o") return unpack(argv[2], argv[4]);
+        if (argc == 5 && std::string_view(argv[2]) == "-o") return unpack(argv[4], argv[3]);
+        return usage();
+    }
     if (cmd == "read" && argc == 5) {
         a.image = argv[2];
         a.query = argv[3];

@@ -1,12 +1,14 @@
 // Writes the fuzz seed corpora: valid kallsyms tables in each encoding and
 // era with the fuzz header that locates them (fuzz_kallsyms.cpp), and
 // synthetic ELF files. The regress-* seeds are fuzzer finds, kept as files.
-// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/*, DIR/scan/*, DIR/btf/* and DIR/modules/*)
+// Usage: make_seeds DIR   (writes DIR/kallsyms/*, DIR/elf/*, DIR/scan/*, DIR/btf/*,
+//                          DIR/modules/* and DIR/container_*/*)
 #include <cstdio>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "../container_builder.hpp"
 #include "../image_builder.hpp"
 #include "../module_btf.hpp"
 #include "../module_image.hpp"
@@ -234,5 +236,34 @@ int main(int argc, char** argv) {
         if (L.kernel_symbol.form == F::unknown) L.kernel_symbol = ksym::kernel_symbol_fields_for(F::prel32, L.pointer_bytes, true);
         modules_seed(name, arch, L, L.symbols.typetab ? ML::typetab : ML::st_info);
     }
+
+    // Containers (fuzz_container_*), built around tiny real streams; the s390
+    // target's inputs start at 0x10000, the efi and stream targets' after a
+    // selector byte (odd: the file as it is; 7: no magic stamped).
+    namespace C = ksym_test::containers;
+    using ksym::compression;
+    auto container_seed = [&](const std::string& target, const std::string& name, const C::bytes& b) {
+        ok &= ksym_test::write_file(dir + "/container_" + target + "/" + name, b);
+    };
+    auto selected = [](std::uint8_t sel, C::bytes b) {
+        b.insert(b.begin(), static_cast<std::byte>(sel));
+        return b;
+    };
+    for (compression c : {compression::gzip, compression::xz, compression::zstd, compression::lz4}) {
+        const std::string n(ksym::to_string(c));
+        const C::bytes stream = C::tiny_stream(c);
+        const C::bytes piggy = C::piggy(c, stream, 8);
+        container_seed("x86", n, C::bzimage(piggy));
+        container_seed("arm", n, C::arm_zimage(piggy));
+        const C::bytes s390 = C::s390_image(piggy);
+        container_seed("s390", n, C::bytes(s390.begin() + 0x10000, s390.end()));
+        const char* type = c == compression::xz ? "xzkern" : c == compression::zstd ? "zstd22" : n.c_str();
+        container_seed("efi", n, selected(1, C::zboot(type, stream, c == compression::gzip ? C::bytes{} : C::le32(8))));
+    }
+    container_seed("arm", "xz_no_table", C::arm_zimage(C::piggy(compression::xz, C::tiny_stream(compression::xz), 8), {.table = false}));
+    for (compression c : {compression::gzip, compression::bzip2, compression::lzma, compression::xz, compression::lzo,
+                          compression::lz4, compression::zstd})
+        container_seed("stream", std::string(ksym::to_string(c)), selected(7, C::tiny_stream(c)));
+    container_seed("stream", "zstd_content_size", selected(7, C::tiny_zstd_with_size()));
     return ok ? 0 : 1;
 }

@@ -18,11 +18,11 @@ class [[nodiscard]] result {
     static_assert(!std::is_reference_v<T>, "result<T&> is not supported; use a pointer");
 
 public:
-    /// An ok result holding `v`.
+    /// An ok result holding `v`. The member is initialised here rather than
+    /// by construct(), so that a result of any literal T (one with optional
+    /// members, say) can be made in a constant expression.
     constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT: implicit
-        : st_{}, has_(true) {
-        construct(std::move(v));
-    }
+        : value_(std::move(v)), st_{}, has_(true) {}
     /// An error result. `s` must not be ok.
     constexpr result(status s) noexcept : st_(s.ok() ? status{errc::invalid_argument} : s) {}  // NOLINT
     constexpr result(errc e) noexcept : result(status{e}) {}                                   // NOLINT
