@@ -28,6 +28,7 @@
 #include "ksym/pipeline/kernel_image.hpp"
 #include "ksym/text/kallsyms_writer.hpp"
 #include "codecs.hpp"
+#include "unpack.hpp"
 
 namespace ksym_cli {
 
@@ -168,6 +169,12 @@ struct kernel_source {
     [[nodiscard]] const ksym::kallsyms_format& kallsyms() const { return dump ? dump->kallsyms() : image->kallsyms(); }
 };
 
+/// The kernel the image commands opened, as unpacked from its file.
+inline unpacked_kernel& current_kernel() {
+    static unpacked_kernel k;
+    return k;
+}
+
 /// The target named by --arch, or nullopt.
 inline std::optional<ksym::arch_id> arch_by_name(std::string_view n) {
     for (auto id : {ksym::arch_id::x86_64, ksym::arch_id::i386, ksym::arch_id::arm64, ksym::arch_id::arm,
@@ -184,10 +191,21 @@ inline std::optional<ksym::arch_id> arch_by_name(std::string_view n) {
 /// (kallsyms/scan.hpp) and placing it by its own evidence. Returns 0, or the
 /// exit status after printing which file is at fault and why.
 inline int open_image(const image_args& a, ksym::kernel_image& img) {
+    // The kernel inside whatever the distribution ships (bzImage, zImage,
+    // EFI zboot, s390x image, compressed streams), decompressed in memory;
+    // the file itself when it is the kernel already.
+    unpacked_kernel& kernel = current_kernel();
+    if (const int rc = unpack_kernel(a.image, kernel, a.arch != nullptr)) return rc;
     ksym::image_options o;
     if (a.arch) {
         o.arch = arch_by_name(a.arch);
         if (!o.arch) return fail(a.arch, "unknown architecture (x86_64, i386, arm64, arm, riscv64, ppc64le, s390x)");
+    } else {
+        // The innermost container that names its target (a zImage is arm, an
+        // s390x image s390x): a headerless kernel inside needs it.
+        for (const unpack_step& step : kernel.chain())
+            if (step.container.arch) o.arch = step.container.arch;
+        if (kernel.kernel().arch) o.arch = kernel.kernel().arch;
     }
     if (a.base) {
         char* end = nullptr;
@@ -196,7 +214,8 @@ inline int open_image(const image_args& a, ksym::kernel_image& img) {
     }
     file_text map_text;
     if (a.map && !map_text.open(a.map)) return fail(a.map, std::strerror(errno));
-    const ksym::status s = a.map ? img.open(a.image, map_text.view(), o) : img.open(a.image, o);
+    const char* path = kernel.path().c_str();
+    const ksym::status s = a.map ? img.open(path, map_text.view(), o) : img.open(path, o);
     if (s) return 0;
     switch (img.failed_stage()) {
     case ksym::image_stage::map:

@@ -50,6 +50,7 @@ int info(const image_args& a) {
         std::printf("phys_base: 0x%" PRIx64 "\n", v.phys_base.value_or(0));
     } else {
         const ksym::kernel_image& img = *src.image;
+        if (!current_kernel().chain().empty()) current_kernel().describe(stdout);
         field("format", to_string(img.format()));
         field("arch", to_string(img.arch()));
         if (const ksym::kallsyms_scan* sc = img.scan()) {

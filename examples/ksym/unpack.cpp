@@ -483,7 +483,7 @@ void unpacked_kernel::describe(std::FILE* out) const {
     std::fprintf(out, "kernel: %s, %zu bytes\n", describe_container(kernel_).c_str(), size_);
 }
 
-int unpack_kernel(const char* path, unpacked_kernel& out) {
+int unpack_kernel(const char* path, unpacked_kernel& out, bool headerless) {
     out = unpacked_kernel{};
     image_map level;
     if (problem e = map_file(path, level); !e.empty()) return fail(path, e);
@@ -497,7 +497,7 @@ int unpack_kernel(const char* path, unpacked_kernel& out) {
         }
         const ksym::container_info& c = *id;
         if (ksym::holds_kernel(c.kind)) {
-            if (c.kind == ksym::container_kind::unknown_raw && depth == 0)
+            if (c.kind == ksym::container_kind::unknown_raw && depth == 0 && !headerless)
                 return fail(path, "not a kernel image: no ELF, Image or container header ksym knows");
             out.kernel_ = c;
             break;
@@ -531,7 +531,7 @@ int unpack_kernel(const char* path, unpacked_kernel& out) {
 
 int unpack(const char* image, const char* out_path) {
     unpacked_kernel k;
-    if (const int rc = unpack_kernel(image, k)) return rc;
+    if (const int rc = unpack_kernel(image, k, false)) return rc;
     const int fd = ::open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return fail(out_path, std::strerror(errno));
     const auto b = k.bytes();

@@ -65,7 +65,9 @@ public:
     void describe(std::FILE* out) const;
 
 private:
-    friend int unpack_kernel(const char* path, unpacked_kernel& out);
+    friend /// `headerless` takes a file with no header ksym knows as the kernel
+/// itself (a raw image whose --arch the user gave).
+int unpack_kernel(const char* path, unpacked_kernel& out, bool headerless);
     void take(unpacked_kernel& o) noexcept;
     void release() noexcept;
 
@@ -84,7 +86,9 @@ private:
 /// one). Returns 0, or exit_bad_input after printing one line naming the
 /// file and the problem: a payload in a codec this build lacks names the
 /// codec and the library to build with.
-int unpack_kernel(const char* path, unpacked_kernel& out);
+/// `headerless` takes a file with no header ksym knows as the kernel
+/// itself (a raw image whose --arch the user gave).
+int unpack_kernel(const char* path, unpacked_kernel& out, bool headerless);
 
 /// `ksym unpack IMAGE -o OUT`: writes the kernel inside IMAGE to OUT and
 /// describes the unpacking on stderr.
