@@ -19,6 +19,7 @@
 #include "ksym/elf/elf_file.hpp"
 #include "ksym/elf/notes.hpp"
 #include "ksym/elf/relocation.hpp"
+#include "ksym/elf/writer.hpp"
 #include "ksym/image/detect.hpp"
 #include "ksym/image/elf_image.hpp"
 #include "ksym/image/load_address.hpp"
