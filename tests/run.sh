@@ -13,9 +13,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The test programs need doctest and Google Benchmark, the fuzz targets clang
 # and its runtime, tests/corpus/fetch.sh the unpackers and llvm (llvm-nm),
 # the tool's compressed-dump support the four codec libraries, the BTF test
-# bpftool (an independent reader of the same BTF).
+# bpftool (an independent reader of the same BTF), the `ksym elf` test
+# gdb-multiarch (gdb for arm64 as well as x86-64; llvm gives it llvm-nm and
+# llvm-objdump for both).
 packages=(cmake make g++ clang libclang-rt-dev doctest-dev libbenchmark-dev pkg-config
-          xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev bpftool)
+          xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev bpftool gdb-multiarch)
 
 if command -v dpkg-query >/dev/null; then
   missing=()
