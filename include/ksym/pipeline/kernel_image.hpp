@@ -239,8 +239,9 @@ public:
     [[nodiscard]] reader_ref reader() const noexcept { return reader_; }
     /// The ELF file, when format() is elf: its header and program headers.
     [[nodiscard]] const elf_image& elf() const noexcept { return elf_; }
-    /// The raw Image, when format() is raw_arm64 or raw_riscv64: its load
-    /// address, size and header.
+    /// The raw image, when format() is not elf (a headerless one opened
+    /// without a map has format() unknown): its load address, size and
+    /// header.
     [[nodiscard]] const raw_image& raw() const noexcept { return raw_; }
 
 private:
