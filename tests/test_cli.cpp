@@ -19,6 +19,7 @@
 #include "ksym/arch/targets.hpp"
 #include "ksym/core/errc.hpp"
 #include "ksym/elf/elf_file.hpp"
+#include "ksym/elf/writer.hpp"
 #include "ksym/kallsyms/encoder.hpp"
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
@@ -448,10 +449,16 @@ TEST_CASE("ksym elf: the image's memory and every symbol, in an ELF file") {
     ksym::encoder_options eo;
     const std::uint64_t load = 0xffff800080000000ull;
     eo.base = 0xffff800080800000ull;
-    auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);
+    // _end lies past the file, after bss; the header's image_size is 0, so
+    // the load must reach it anyway.
+    auto input = ksym_test::make_symbols(so);
+    const std::uint64_t end = eo.base + 0x100000;
+    input.push_back({end, 'B', "_end"});
+    auto t = ksym::encode_kallsyms(input, eo);
     REQUIRE(t);
     const auto& v = t->symbols;
     const auto image_bytes = ksym_test::arm64_image(*t, load, true);
+    REQUIRE(image_bytes.size() < end - load);
     const auto img = f.write("Image", image_bytes);
     const auto map = f.write("System.map", ksym_test::system_map(*t, {{load, 'T', "_text"}}));
     const std::string out = f.dir + "/Image.elf";
@@ -471,7 +478,7 @@ TEST_CASE("ksym elf: the image's memory and every symbol, in an ELF file") {
     auto seg = ksym::elf::read_segment(*file, *h, 0);
     REQUIRE(seg);
     CHECK(seg->vaddr == load);
-    CHECK(seg->memsz == image_bytes.size());
+    CHECK(seg->memsz == end - load);
     REQUIRE(seg->filesz >= image_bytes.size());
     std::vector<std::byte> held(image_bytes.size());
     REQUIRE(file->read(seg->offset, held).ok());
@@ -479,9 +486,14 @@ TEST_CASE("ksym elf: the image's memory and every symbol, in an ELF file") {
     // Every symbol, by name and address, as many times as the table has it.
     std::vector<std::pair<std::string, std::uint64_t>> want, got;
     for (const auto& e : v) want.emplace_back(e.name, e.address);
+    std::uint16_t end_section = 0;
     REQUIRE(ksym::elf::for_each_symbol<512>(*file, *h, [&](const ksym::elf::symbol& s, std::string_view name) {
         if (!name.empty()) got.emplace_back(std::string(name), s.value);
+        if (name == "_end") end_section = s.shndx;
     }).ok());
+    auto end_sc = ksym::elf::read_section(*file, *h, end_section);
+    REQUIRE(end_sc);
+    CHECK(end_sc->type == ksym::elf::sht_nobits);
     std::sort(want.begin(), want.end());
     std::sort(got.begin(), got.end());
     CHECK(got == want);

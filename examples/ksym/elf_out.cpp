@@ -1,4 +1,4 @@
-// ksym elf IMAGE --system-map MAP -o OUT: an ELF file holding the kernel's
+// ksym elf IMAGE [--system-map MAP] -o OUT: an ELF file holding the kernel's
 // memory at its virtual addresses and every kallsyms symbol in a .symtab, for
 // gdb, objdump, nm and Ghidra. Needs only an opened kernel_image: its target,
 // its memory, its table, and where its memory lies (program headers of an ELF
@@ -14,6 +14,7 @@
 #include "ksym/arch/dispatch.hpp"
 #include "ksym/elf/writer.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
+#include "ksym/symbols/nm_type.hpp"
 
 namespace ksym_cli {
 
@@ -32,9 +33,10 @@ struct file_sink {
 };
 
 // The output's target and loads, from the image: an ELF vmlinux keeps its
-// own header fields and PT_LOAD segments; a raw Image is one load from its
+// own header fields and PT_LOAD segments; a raw image is one load from its
 // load address, file-backed for the file's length and as long as the
-// header's image_size says (bss follows the file).
+// header's image_size says (bss follows the file). Without image_size (a
+// headerless image) elf() stretches it to the last symbol.
 int describe(const ksym::kernel_image& img, const char* path, ksym::elf::header& target,
              std::vector<ksym::elf::segment>& loads) {
     if (img.format() == ksym::image_format::elf) {
@@ -87,8 +89,20 @@ int elf(const image_args& a, const char* out_path) {
     std::setvbuf(sink.f, nullptr, _IOFBF, 1 << 20);
     std::vector<ksym::elf::planned_section> sections(1024);
     ksym::reader_ref memory = img.reader();
-    ksym::status s = src.image->with_table([&](auto& table) {
+    ksym::status s = src.image->with_table([&](auto& table) -> ksym::status {
         ksym::name_buffer name;
+        ksym::elf::segment& l = loads.front();
+        if (img.format() != ksym::image_format::elf && l.memsz == l.filesz) {
+            // The kernel's memory runs on past the file at least to its last
+            // symbol (_end, after bss): else bss symbols would lie outside.
+            std::uint64_t last = 0;
+            const ksym::status p = table.for_each(name, [&](const ksym::symbol& sym) {
+                if (ksym::from_nm_type(sym.type).section != ksym::section_class::absolute)
+                    last = std::max(last, sym.address);
+            });
+            if (!p) return p;
+            if (last >= l.vaddr && last - l.vaddr > l.memsz) l.memsz = last - l.vaddr;
+        }
         auto symbols = [&](auto&& visit) { return table.for_each(name, visit); };
         return ksym::elf::write_image(target, loads, memory, symbols, sink, std::span(sections));
     });
