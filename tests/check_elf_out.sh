@@ -21,6 +21,8 @@
 # 3. objdump. `llvm-objdump -d` over `schedule` and `vfs_read` must print
 #    the function's label at its address, disassemble more than 5
 #    instructions, and show exactly the bytes the image holds there.
+# 4. No map. `ksym elf image -o OUT2`, which finds and places the table by
+#    itself, must write the same file byte for byte.
 #
 #   tests/check_elf_out.sh KSYM_BINARY
 #
@@ -173,5 +175,16 @@ for c in "${cases[@]}"; do
       failed=1
     fi
   done
+
+  # 4. No map.
+  if ! "$ksym" elf "$dir/image" -o "$scratch/$c.nomap.elf" 2> "$scratch/err"; then
+    echo "FAIL $c: ksym elf without a map: $(cat "$scratch/err")"
+    failed=1
+  elif cmp -s "$out" "$scratch/$c.nomap.elf"; then
+    echo "ok   $c: without --system-map the same $(wc -c < "$out") bytes"
+  else
+    echo "FAIL $c: without --system-map the file differs: $(cmp "$out" "$scratch/$c.nomap.elf" | head -1)"
+    failed=1
+  fi
 done
 exit "$failed"

@@ -8,7 +8,7 @@
 //   ksym lookup IMAGE --system-map MAP 0xADDR
 //   ksym info IMAGE --system-map MAP            what was found and how it is encoded
 //   ksym modules VMCORE                         the loaded modules: name size state address symbols
-//   ksym elf IMAGE --system-map MAP -o OUT      an ELF file of the image's memory and kallsyms symbols
+//   ksym elf IMAGE [--system-map MAP] -o OUT    an ELF file of the image's memory and kallsyms symbols
 //   ksym translate VMCORE 0xVADDR               physical address, level, page size
 //   ksym read VMCORE 0xVADDR LEN                kernel memory as a hex dump
 //   ksym nm-type LETTER | ksym st-info BYTE     the translator
