@@ -47,6 +47,7 @@ int describe(const ksym::kernel_image& img, const char* path, ksym::elf::header&
             if (!sg) return fail(path, "unreadable program header", sg.error());
             if (sg->type == ksym::elf::pt_load && sg->memsz != 0) loads.push_back(*sg);
         }
+        if (loads.empty()) return fail(path, "no loadable segment with memory");
         std::sort(loads.begin(), loads.end(), [](const auto& x, const auto& y) { return x.vaddr < y.vaddr; });
         return 0;
     }

@@ -401,6 +401,8 @@ status write_image(const header& target, std::span<const segment> loads, R& memo
     if (!bad.ok()) return bad;
     // Null, planned, .symtab, .strtab, .shstrtab: e_shnum is 16 bits below SHN_LORESERVE.
     if (n + 4 >= 0xff00) return {errc::capacity, n};
+    // st_name and sh_info are 32 bits in either class.
+    if (str_bytes > UINT32_MAX || count >= UINT32_MAX) return {errc::capacity, str_bytes};
     const std::uint64_t total = count;
     const std::uint64_t str_total = str_bytes;
 
