@@ -22,6 +22,7 @@
 #include "ksym/image/compression.hpp"
 #include "ksym/image/container.hpp"
 #include "ksym/image/container_info.hpp"
+#include "ksym/elf/writer.hpp"
 #include "ksym/image/detect.hpp"
 #include "ksym/image/elf_image.hpp"
 #include "ksym/image/load_address.hpp"

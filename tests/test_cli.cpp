@@ -18,10 +18,13 @@
 #include "image_builder.hpp"
 #include "ksym/arch/targets.hpp"
 #include "ksym/core/errc.hpp"
+#include "ksym/elf/elf_file.hpp"
+#include "ksym/elf/writer.hpp"
 #include "ksym/kallsyms/encoder.hpp"
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
+#include "ksym/memory/file_reader.hpp"
 #include "ksym/symbols/nm_type.hpp"
 #include "ksym/symbols/st_info.hpp"
 #include "ksym/symbols/symbol_attrs.hpp"
@@ -438,6 +441,82 @@ TEST_CASE("ksym on a raw arm64 Image: the base comes from its relocation") {
                        "seqs_of_names: yes\n");
 }
 
+TEST_CASE("ksym elf: the image's memory and every symbol, in an ELF file") {
+    files f;
+    ksym_test::synth_options so;
+    so.count = 900;
+    so.start = 0xffff800080010000ull;
+    ksym::encoder_options eo;
+    const std::uint64_t load = 0xffff800080000000ull;
+    eo.base = 0xffff800080800000ull;
+    // _end lies past the file, after bss; the header's image_size is 0, so
+    // the load must reach it anyway.
+    auto input = ksym_test::make_symbols(so);
+    const std::uint64_t end = eo.base + 0x100000;
+    input.push_back({end, 'B', "_end"});
+    auto t = ksym::encode_kallsyms(input, eo);
+    REQUIRE(t);
+    const auto& v = t->symbols;
+    const auto image_bytes = ksym_test::arm64_image(*t, load, true);
+    REQUIRE(image_bytes.size() < end - load);
+    const auto img = f.write("Image", image_bytes);
+    const auto map = f.write("System.map", ksym_test::system_map(*t, {{load, 'T', "_text"}}));
+    const std::string out = f.dir + "/Image.elf";
+
+    auto r = run("elf " + img + " --system-map " + map + " -o " + out);
+    CHECK(r.code == 0);
+    CHECK(r.out.empty());
+    CHECK(r.err.empty());
+    auto file = ksym::file_reader::open(out.c_str());
+    REQUIRE(file);
+    auto h = ksym::elf::read_header(*file);
+    REQUIRE(h);
+    CHECK(h->machine == 183);  // EM_AARCH64
+    CHECK(h->entry == load);
+    // One load: the Image at the map's _text, its bytes as they are in the file.
+    REQUIRE(h->phnum == 1);
+    auto seg = ksym::elf::read_segment(*file, *h, 0);
+    REQUIRE(seg);
+    CHECK(seg->vaddr == load);
+    CHECK(seg->memsz == end - load);
+    REQUIRE(seg->filesz >= image_bytes.size());
+    std::vector<std::byte> held(image_bytes.size());
+    REQUIRE(file->read(seg->offset, held).ok());
+    CHECK(held == image_bytes);
+    // Every symbol, by name and address, as many times as the table has it.
+    std::vector<std::pair<std::string, std::uint64_t>> want, got;
+    for (const auto& e : v) want.emplace_back(e.name, e.address);
+    std::uint16_t end_section = 0;
+    REQUIRE(ksym::elf::for_each_symbol<512>(*file, *h, [&](const ksym::elf::symbol& s, std::string_view name) {
+        if (!name.empty()) got.emplace_back(std::string(name), s.value);
+        if (name == "_end") end_section = s.shndx;
+    }).ok());
+    auto end_sc = ksym::elf::read_section(*file, *h, end_section);
+    REQUIRE(end_sc);
+    CHECK(end_sc->type == ksym::elf::sht_nobits);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    CHECK(got == want);
+
+    // No -o: usage. An output that cannot be created: one line naming it,
+    // and no file left behind. A crash dump: not what this command takes.
+    r = run("elf " + img + " --system-map " + map);
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind("usage: ", 0) == 0);
+    const std::string nowhere = f.dir + "/missing/Image.elf";
+    expect_bad(run("elf " + img + " --system-map " + map + " -o " + nowhere), nowhere);
+    auto core = image_bytes;
+    core.assign(64, std::byte{0});
+    for (int i = 0; i < 4; ++i) core[static_cast<std::size_t>(i)] = static_cast<std::byte>("\x7f" "ELF"[i]);
+    core[4] = std::byte{2};
+    core[5] = std::byte{1};
+    core[16] = std::byte{4};  // ET_CORE
+    const auto vmcore = f.write("vmcore", core);
+    r = run("elf " + vmcore + " -o " + out);
+    expect_bad(r, vmcore);
+    CHECK(r.err.find("not a crash dump") != std::string::npos);
+}
+
 TEST_CASE("ksym nm-type and st-info") {
     const auto attrs = [](const ksym::symbol_attrs& a) {
         return "binding=" + std::string(to_string(a.binding)) + " kind=" + std::string(to_string(a.kind)) +
@@ -526,6 +605,7 @@ TEST_CASE("ksym: every bad input is one line and exit 2") {
         "       ksym dump IMAGE [--system-map MAP] | ksym dump VMCORE\n"
         "       ksym lookup IMAGE [--system-map MAP] NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
         "       ksym modules VMCORE\n"
+        "       ksym elf IMAGE [--system-map MAP] -o OUT\n"
         "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
         "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
         "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"

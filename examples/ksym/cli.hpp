@@ -54,6 +54,7 @@ inline int usage() {
                  "       ksym dump IMAGE [--system-map MAP] | ksym dump VMCORE\n"
                  "       ksym lookup IMAGE [--system-map MAP] NAME|0xADDR | ksym lookup VMCORE NAME|module:NAME|0xADDR\n"
                  "       ksym modules VMCORE\n"
+                 "       ksym elf IMAGE [--system-map MAP] -o OUT\n"
                  "       ksym info IMAGE [--system-map MAP] | ksym info VMCORE\n"
                  "       (IMAGE options: --arch arm|s390x|... for a headerless raw image, --base 0xADDR)\n"
                  "       ksym translate VMCORE 0xVADDR | ksym read VMCORE 0xVADDR LEN\n"
@@ -297,6 +298,7 @@ int lookup(const image_args& a);
 int info(const image_args& a);
 int translate(const image_args& a);
 int modules(const image_args& a);
+int elf(const image_args& a, const char* out_path);
 int read(const image_args& a, const char* length);
 int live_lookup(const char* path, const std::vector<const char*>& queries);
 int live_dump(const char* path);

@@ -8,6 +8,7 @@
 //   ksym lookup IMAGE --system-map MAP 0xADDR
 //   ksym info IMAGE --system-map MAP            what was found and how it is encoded
 //   ksym modules VMCORE                         the loaded modules: name size state address symbols
+//   ksym elf IMAGE [--system-map MAP] -o OUT    an ELF file of the image's memory and kallsyms symbols
 //   ksym translate VMCORE 0xVADDR               physical address, level, page size
 //   ksym read VMCORE 0xVADDR LEN                kernel memory as a hex dump
 //   ksym unpack VMLINUZ -o OUT                  the kernel inside a vmlinuz (bzImage, zboot,
@@ -63,6 +64,16 @@ int main(int argc, char** argv) {
     if (cmd == "unpack") {
         if (argc == 5 && std::string_view(argv[3]) == "-o") return unpack(argv[2], argv[4]);
         if (argc == 5 && std::string_view(argv[2]) == "-o") return unpack(argv[4], argv[3]);
+        return usage();
+    }
+    if (cmd == "elf") {
+        const char* out = nullptr;
+        std::vector<char*> rest{argv[0], argv[1]};
+        for (int i = 2; i < argc; ++i) {
+            if (std::string_view(argv[i]) == "-o" && i + 1 < argc) out = argv[++i];
+            else rest.push_back(argv[i]);
+        }
+        if (out && parse_image_args(static_cast<int>(rest.size()), rest.data(), 0, a)) return elf(a, out);
         return usage();
     }
     if (cmd == "read" && argc == 5) {

@@ -30,6 +30,7 @@ struct header {
     std::endian order = std::endian::little;
     std::uint16_t type = 0;
     std::uint16_t machine = 0;
+    std::uint32_t flags = 0;  ///< e_flags: processor-specific (ARM EABI version, RISC-V ABI, ...)
     std::uint64_t entry = 0;
     std::uint64_t phoff = 0;
     std::uint64_t shoff = 0;
@@ -49,6 +50,7 @@ struct segment {
     std::uint64_t paddr = 0;
     std::uint64_t filesz = 0;
     std::uint64_t memsz = 0;
+    std::uint64_t align = 0;
 };
 
 /// A section header.
@@ -61,6 +63,8 @@ struct section {
     std::uint64_t size = 0;
     std::uint32_t link = 0;
     std::uint64_t entsize = 0;
+    std::uint32_t info = 0;       ///< for SHT_SYMTAB: index of the first non-local symbol
+    std::uint64_t addralign = 0;
 };
 
 /// A symbol table entry.
@@ -108,6 +112,7 @@ template <MemoryReader R>
         h.entry = f.at(24, 8);
         h.phoff = f.at(32, 8);
         h.shoff = f.at(40, 8);
+        h.flags = static_cast<std::uint32_t>(f.at(48, 4));
         h.phentsize = static_cast<std::uint16_t>(f.at(54, 2));
         h.phnum = static_cast<std::uint16_t>(f.at(56, 2));
         h.shentsize = static_cast<std::uint16_t>(f.at(58, 2));
@@ -117,6 +122,7 @@ template <MemoryReader R>
         h.entry = f.at(24, 4);
         h.phoff = f.at(28, 4);
         h.shoff = f.at(32, 4);
+        h.flags = static_cast<std::uint32_t>(f.at(36, 4));
         h.phentsize = static_cast<std::uint16_t>(f.at(42, 2));
         h.phnum = static_cast<std::uint16_t>(f.at(44, 2));
         h.shentsize = static_cast<std::uint16_t>(f.at(46, 2));
@@ -147,6 +153,7 @@ template <MemoryReader R>
         sg.paddr = f.at(24, 8);
         sg.filesz = f.at(32, 8);
         sg.memsz = f.at(40, 8);
+        sg.align = f.at(48, 8);
     } else {
         sg.offset = f.at(4, 4);
         sg.vaddr = f.at(8, 4);
@@ -154,6 +161,7 @@ template <MemoryReader R>
         sg.filesz = f.at(16, 4);
         sg.memsz = f.at(20, 4);
         sg.flags = static_cast<std::uint32_t>(f.at(24, 4));
+        sg.align = f.at(28, 4);
     }
     return sg;
 }
@@ -176,6 +184,8 @@ template <MemoryReader R>
         sc.offset = f.at(24, 8);
         sc.size = f.at(32, 8);
         sc.link = static_cast<std::uint32_t>(f.at(40, 4));
+        sc.info = static_cast<std::uint32_t>(f.at(44, 4));
+        sc.addralign = f.at(48, 8);
         sc.entsize = f.at(56, 8);
     } else {
         sc.flags = f.at(8, 4);
@@ -183,6 +193,8 @@ template <MemoryReader R>
         sc.offset = f.at(16, 4);
         sc.size = f.at(20, 4);
         sc.link = static_cast<std::uint32_t>(f.at(24, 4));
+        sc.info = static_cast<std::uint32_t>(f.at(28, 4));
+        sc.addralign = f.at(32, 4);
         sc.entsize = f.at(36, 4);
     }
     return sc;

@@ -43,6 +43,12 @@ public:
         if (!range_fits(load_address, file_.size())) return {errc::invalid_argument};
         view_ = file_.remap(load_address, 0, file_.size());
         load_ = load_address;
+        // Both headers (arm64 booting.rst, riscv boot-image-header.rst) keep
+        // the little-endian image_size at offset 16; a headerless image has
+        // code there.
+        std::array<std::byte, 8> size{};
+        image_size_ = 0;
+        if (raw && file_.read(16, size).ok()) image_size_ = load<std::uint64_t>(size.data(), std::endian::little);
         return {};
     }
 
@@ -50,6 +56,10 @@ public:
 
     [[nodiscard]] image_format format() const noexcept { return format_; }
     [[nodiscard]] std::uint64_t load_address() const noexcept { return load_; }
+    /// The memory the kernel occupies from the load address, bss included,
+    /// as the header's image_size says; 0 without a header, or when the
+    /// header leaves it 0 (arm64 before 3.17).
+    [[nodiscard]] std::uint64_t image_size() const noexcept { return image_size_; }
     /// The file itself, addressed by offset.
     [[nodiscard]] const file_reader& file() const noexcept { return file_; }
     [[nodiscard]] file_reader& file() noexcept { return file_; }
@@ -59,6 +69,7 @@ private:
     file_reader view_{-1, 0, 0, 0};
     image_format format_ = image_format::unknown;
     std::uint64_t load_ = 0;
+    std::uint64_t image_size_ = 0;
 };
 
 }  // namespace ksym

@@ -237,6 +237,12 @@ public:
     [[nodiscard]] image_stage failed_stage() const noexcept { return stage_; }
     /// The image's memory at the kernel's virtual addresses.
     [[nodiscard]] reader_ref reader() const noexcept { return reader_; }
+    /// The ELF file, when format() is elf: its header and program headers.
+    [[nodiscard]] const elf_image& elf() const noexcept { return elf_; }
+    /// The raw image, when format() is not elf (a headerless one opened
+    /// without a map has format() unknown): its load address, size and
+    /// header.
+    [[nodiscard]] const raw_image& raw() const noexcept { return raw_; }
 
 private:
     static constexpr void shift(kallsyms_layout& l, std::uint64_t base) noexcept {
