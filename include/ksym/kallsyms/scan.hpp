@@ -171,19 +171,29 @@ private:
 
     // --- names, count and markers --------------------------------------
 
+    // The whole image is searched, outward from the token table: every
+    // kernel so far puts the markers just before it, so the search usually
+    // ends there, but no order is assumed.
     constexpr bool find_names() {
         std::uint32_t tried = 0;
         for (std::uint8_t mw : {std::uint8_t{4}, std::uint8_t{8}}) {
-            for (std::uint64_t a = 0; a + 4ull * mw <= img_.size(); a += mw) {
+            const std::uint64_t from = std::min<std::uint64_t>(tok_.table, img_.size()) / mw * mw;
+            const auto try_at = [&](std::uint64_t a) -> int {
                 // Marker 0 is 0 and marker 1 below 2^18: its top byte is 0.
-                if (le32(img_, a) != 0) continue;
+                if (a + 4ull * mw > img_.size() || le32(img_, a) != 0) return 0;
                 const std::uint32_t m1 = le32(img_, a + mw);
-                if (mw == 4 && (m1 & 0xff000000u) != 0 && (m1 & 0xffu) != 0) continue;
+                if (mw == 4 && (m1 & 0xff000000u) != 0 && (m1 & 0xffu) != 0) return 0;
                 const std::uint32_t run = marker_run(a, mw);
-                if (run < 4) continue;
-                if (++tried > opt_.max_candidates) return false;
-                if (names_before_markers(a, mw, run)) return true;
+                if (run < 4) return 0;
+                if (++tried > opt_.max_candidates) return -1;
+                return names_before_markers(a, mw, run) ? 1 : 0;
+            };
+            for (std::uint64_t a = from; a >= mw;) {
+                a -= mw;
+                if (const int r = try_at(a)) return r > 0;
             }
+            for (std::uint64_t a = from; a + 4ull * mw <= img_.size(); a += mw)
+                if (const int r = try_at(a)) return r > 0;
         }
         return small_table();
     }
