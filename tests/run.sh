@@ -14,10 +14,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # and its runtime, tests/corpus/fetch.sh the unpackers and llvm (llvm-nm),
 # the tool's compressed dumps and kernels the codec libraries (dumps: zlib,
 # zstd, lzo, snappy; kernels: zlib, bzip2, lzma/xz, lzo, lz4, zstd), the BTF
-# test bpftool (an independent reader of the same BTF).
+# test bpftool (an independent reader of the same BTF), the bare-metal
+# example the aarch64 cross compiler and QEMU (qemu-system-aarch64).
 packages=(cmake make g++ clang libclang-rt-dev doctest-dev libbenchmark-dev pkg-config
           xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev
-          libbz2-dev liblzma-dev liblz4-dev bpftool)
+          libbz2-dev liblzma-dev liblz4-dev bpftool g++-aarch64-linux-gnu qemu-system-arm)
 
 if command -v dpkg-query >/dev/null; then
   missing=()
