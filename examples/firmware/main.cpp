@@ -4,7 +4,8 @@
 // library of six functions (board.cpp), and one stack of 8 KiB.
 //
 // QEMU's `virt` board loads it, the Image and a handoff block (handoff.hpp)
-// into RAM; run.sh compares what it prints with the kernel's -dbg symbols.
+// into RAM; it finds the table by scanning the Image, and run.sh compares
+// what it prints with the kernel's -dbg symbols.
 // The table format is fixed at compile time (KSYM_FW_ENCODING), so no code
 // for other targets or formats is built in. Built with KSYM_FW_DISPATCH=1
 // it is instead the same program with the format resolved by probing and
@@ -24,6 +25,7 @@
 #include "ksym/arch/targets.hpp"
 #include "ksym/elf/relocation.hpp"
 #include "ksym/kallsyms/constant.hpp"
+#include "ksym/kallsyms/scan.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #if KSYM_FW_DISPATCH
@@ -88,18 +90,27 @@ void write_symbol_line(std::uint64_t address, char type, std::string_view name) 
     board::write("\n");
 }
 
-// Where the kallsyms arrays are. Until kallsyms/scan.hpp lands the loader
-// says (handoff.hpp); then this becomes a scan of `image`.
-ksym::kallsyms_layout locate_tables(const firmware::handoff& h, const ksym::buffer_reader& /*image*/) {
-    ksym::kallsyms_layout l;
-    l.num_syms = h.num_syms;
-    l.names = h.names;
-    l.token_table = h.token_table;
-    l.token_index = h.token_index;
-    if (h.markers != 0) l.markers = h.markers;
-    if (h.offsets != 0) l.offsets = h.offsets;
-    if (h.relative_base != 0) l.relative_base = h.relative_base;
-    if (h.seqs_of_names != 0) l.seqs_of_names = h.seqs_of_names;
+// Where the kallsyms arrays are: found in the Image by their own
+// consistency (kallsyms/scan.hpp), their offsets made the kernel's
+// addresses by the Image's link address. A table the scan finds in another
+// format than the one this program was built for is refused here.
+ksym::result<ksym::kallsyms_layout> locate_tables(std::span<const std::byte> image, std::uint64_t text) {
+    ksym::scan_options options;
+    options.word_bytes = sizeof(arch::word);
+    options.byte_order = arch::byte_order;
+    auto found = ksym::scan_kallsyms(image, options);
+    if (!found) return found.error();
+#if !KSYM_FW_DISPATCH
+    ksym::kallsyms_format f;
+    f.encoding = found->encoding;
+    f.marker_bytes = found->marker_bytes;
+    f.seq_bytes = found->seq_bytes;
+    if (!format::accepts(f)) return ksym::status{ksym::errc::unsupported};
+#endif
+    ksym::kallsyms_layout l = found->layout;
+    for (std::uint64_t* a : {&l.num_syms, &l.names, &l.token_table, &l.token_index}) *a += text;
+    for (std::optional<std::uint64_t>* a : {&l.markers, &l.addresses, &l.offsets, &l.relative_base, &l.seqs_of_names})
+        if (*a) **a += text;
     return l;
 }
 
@@ -161,7 +172,13 @@ alignas(table_type) std::byte storage[sizeof(table_type)];
 bool run(const firmware::handoff& h) {
     const std::span<const std::byte> image(reinterpret_cast<const std::byte*>(h.image), h.image_size);
     ksym::buffer_reader mem(image, h.text);
-    const ksym::kallsyms_layout layout = locate_tables(h, mem);
+    const auto located = locate_tables(image, h.text);
+    if (!located) {
+        board::write(located.error() == ksym::errc::unsupported ? "not a table of this firmware's format\n"
+                                                                 : "no kallsyms table found\n");
+        return false;
+    }
+    const ksym::kallsyms_layout& layout = *located;
     std::optional<std::uint64_t> base;
     if (layout.relative_base) {
         auto b = relative_base(mem, layout, image);

@@ -47,7 +47,6 @@ map_addr() {  # the System.map address of $1, as hex without 0x
   [ -n "$a" ] || { echo "run.sh: $1 not in $dir/System.map" >&2; exit 1; }
   echo "$a"
 }
-map_addr_or_0() { awk -v n="$1" '$3 == n { print $1; f = 1; exit } END { if (!f) print 0 }' "$dir/System.map"; }
 
 # The handoff block: little-endian u64s (handoff.hpp), written byte by byte.
 le64() {
@@ -65,14 +64,10 @@ done
 query_addrs+=("$(printf %016x $((0x$(map_addr _text) - 0x1000)))")  # below the table: not found
 image_size=$(stat -c %s "$dir/image")
 {
-  printf ksymfw01
+  printf ksymfw02
   le64 "$image_addr"
   le64 "$image_size"
   le64 "0x$(map_addr _text)"
-  for a in kallsyms_num_syms kallsyms_names kallsyms_markers kallsyms_token_table kallsyms_token_index \
-           kallsyms_offsets kallsyms_relative_base kallsyms_seqs_of_names; do
-    le64 "0x$(map_addr_or_0 $a)"
-  done
   le64 "${#query_addrs[@]}"
   for a in "${query_addrs[@]}"; do le64 "0x$a"; done
 } >"$work/handoff.bin"
