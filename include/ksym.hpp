@@ -27,6 +27,7 @@
 #include "ksym/image/elf_image.hpp"
 #include "ksym/image/load_address.hpp"
 #include "ksym/image/raw_image.hpp"
+#include "ksym/kallsyms/constant.hpp"
 #include "ksym/kallsyms/encoder.hpp"
 #include "ksym/kallsyms/format.hpp"
 #include "ksym/kallsyms/index.hpp"

@@ -16,10 +16,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # zstd, lzo, snappy; kernels: zlib, bzip2, lzma/xz, lzo, lz4, zstd), the BTF
 # test bpftool (an independent reader of the same BTF), the `ksym elf` test
 # gdb-multiarch (gdb for arm64 as well as x86-64; llvm gives it llvm-nm and
-# llvm-objdump for both).
+# llvm-objdump for both), the bare-metal example the aarch64 cross compiler
+# and QEMU (qemu-system-aarch64).
 packages=(cmake make g++ clang libclang-rt-dev doctest-dev libbenchmark-dev pkg-config
           xz-utils zstd gzip llvm zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev
-          libbz2-dev liblzma-dev liblz4-dev bpftool gdb-multiarch)
+          libbz2-dev liblzma-dev liblz4-dev bpftool gdb-multiarch g++-aarch64-linux-gnu qemu-system-arm)
 
 if command -v dpkg-query >/dev/null; then
   missing=()

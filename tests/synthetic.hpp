@@ -62,8 +62,14 @@ inline std::vector<ksym::encoder_symbol> make_symbols(const synth_options& o) {
             // A static duplicate of an earlier name.
             s.name = v[o.percpu + rng.below(i - o.percpu)].name;
         } else {
-            s.name = std::string(prefixes[rng.below(14)]) + stems[rng.below(16)] + "_" +
-                     std::to_string(rng.below(1000)) + suffixes[rng.below(8)];
+            // One draw a statement: the operands of a + chain are evaluated
+            // in an unspecified order (g++ and clang differ), and the same
+            // seed must give the same names with either.
+            const char* prefix = prefixes[rng.below(14)];
+            const char* stem = stems[rng.below(16)];
+            const std::uint64_t number = rng.below(1000);
+            const char* suffix = suffixes[rng.below(8)];
+            s.name = std::string(prefix) + stem + "_" + std::to_string(number) + suffix;
         }
         if (i >= o.percpu && i - o.percpu < o.long_names) {
             // Random letters: they compress poorly, so the record needs a 2-byte length.

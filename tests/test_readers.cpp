@@ -8,7 +8,11 @@
 #include <span>
 #include <string>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
+#include "ksym/core/endian.hpp"
+#include "ksym/elf/relocation.hpp"
 #include "ksym/memory/buffer_reader.hpp"
 #include "ksym/memory/callback_reader.hpp"
 #include "ksym/memory/file_reader.hpp"
@@ -165,4 +169,41 @@ TEST_CASE("buffer_reader lends its memory from an address to its end") {
     ksym::callback_reader cb([](void*, std::uint64_t, std::byte*, std::size_t, std::uint64_t*) { return true; },
                              nullptr);
     CHECK(ksym::reader_ref(cb).view(0, 1).empty());  // one that cannot lend
+}
+
+// find_rela_addend searches a lending reader's memory in place and any
+// other reader through its window: the two must find the same entries,
+// one straddling a window boundary included.
+TEST_CASE("find_rela_addend: in place and through a window, the same answers") {
+    struct copying {
+        ksym::buffer_reader inner;
+        ksym::status read(std::uint64_t a, std::span<std::byte> out) const { return inner.read(a, out); }
+    };
+    static_assert(ksym::LendingReader<ksym::buffer_reader> && !ksym::LendingReader<copying>);
+    std::vector<std::byte> file(3 * 8192 + 40);
+    const auto put = [&](std::size_t at, std::uint64_t target, std::uint64_t type, std::uint64_t addend) {
+        ksym::store_n(file.data() + at, target, 8, std::endian::little);
+        ksym::store_n(file.data() + at + 8, type, 8, std::endian::little);
+        ksym::store_n(file.data() + at + 16, addend, 8, std::endian::little);
+    };
+    put(8192 - 8, 0xffff800008f24f18, ksym::r_aarch64_relative, 0xffff800008010000);  // across the first window's end
+    put(2 * 8192 + 16, 0x1000, 7, 0xdead);                                             // another type
+    put(3 * 8192, 0x1000, ksym::r_aarch64_relative, 0xbeef);
+    ksym::buffer_reader lent(file, 0);
+    copying copied{lent};
+    for (const auto& [target, want] : {std::pair<std::uint64_t, std::uint64_t>{0xffff800008f24f18, 0xffff800008010000},
+                                      {0x1000, 0xbeef}}) {
+        auto a = ksym::find_rela_addend(lent, file.size(), std::endian::little, target, ksym::r_aarch64_relative);
+        auto b = ksym::find_rela_addend(copied, file.size(), std::endian::little, target, ksym::r_aarch64_relative);
+        auto c = ksym::find_rela_addend(std::span<const std::byte>(file), std::endian::little, target,
+                                        ksym::r_aarch64_relative);
+        REQUIRE(a);
+        REQUIRE(b);
+        REQUIRE(c);
+        CHECK(*a == want);
+        CHECK(*b == want);
+        CHECK(*c == want);
+    }
+    CHECK(ksym::find_rela_addend(lent, file.size(), std::endian::little, 0x2000, 1027).error() == errc::not_found);
+    CHECK(ksym::find_rela_addend(copied, file.size(), std::endian::little, 0x2000, 1027).error() == errc::not_found);
 }

@@ -3,6 +3,7 @@
 // resolved once (see resolve.hpp) so that opening a table guesses nothing.
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <string_view>
 
@@ -72,5 +73,59 @@ struct kallsyms_format {
 
     friend constexpr bool operator==(const kallsyms_format&, const kallsyms_format&) noexcept = default;
 };
+
+/// How a kallsyms_table learns the facts that select its decoding code:
+/// address encoding, marker and seqs_of_names widths, name-suffix rule.
+/// Each is a static function of the table's kallsyms_format, so that a
+/// policy may ignore the format and return a constant: the optimiser then
+/// drops every branch for the other values.
+template <class P>
+concept kallsyms_format_policy = requires(const kallsyms_format& f) {
+    { P::fixed } -> std::convertible_to<bool>;
+    { P::encoding(f) } -> std::same_as<address_encoding>;
+    { P::marker_bytes(f) } -> std::same_as<std::uint8_t>;
+    { P::seq_bytes(f) } -> std::same_as<std::uint8_t>;
+    { P::suffix_rule(f) } -> std::same_as<name_suffix_rule>;
+    { P::accepts(f) } -> std::same_as<bool>;
+};
+
+/// The default policy: every fact read from the format at run time, so one
+/// table type decodes any table of its target.
+struct runtime_format {
+    static constexpr bool fixed = false;
+    static constexpr address_encoding encoding(const kallsyms_format& f) noexcept { return f.encoding; }
+    static constexpr std::uint8_t marker_bytes(const kallsyms_format& f) noexcept { return f.marker_bytes; }
+    static constexpr std::uint8_t seq_bytes(const kallsyms_format& f) noexcept { return f.seq_bytes; }
+    static constexpr name_suffix_rule suffix_rule(const kallsyms_format& f) noexcept { return f.suffix_rule; }
+    static constexpr bool accepts(const kallsyms_format&) noexcept { return true; }
+};
+
+/// A policy fixing every fact at compile time, for a tool built for one
+/// kernel configuration (firmware): a table using it compiles the decoding
+/// code of this configuration only, and opening it from a format that says
+/// otherwise fails with `invalid_argument`. `MarkerBytes` 0 means the table
+/// derives the markers; `SeqBytes` 0 means name lookup is a scan. The
+/// defaults are those of every 6.2+ kernel built with GCC.
+template <address_encoding Encoding, std::uint8_t MarkerBytes = 4, std::uint8_t SeqBytes = 3,
+          name_suffix_rule SuffixRule = name_suffix_rule::exact>
+struct fixed_format {
+    static_assert(MarkerBytes == 0 || MarkerBytes == 4 || MarkerBytes == 8,
+                  "markers are 4 or 8 bytes, or derived (0)");
+    static_assert(SeqBytes == 0 || SeqBytes == 3 || SeqBytes == 4,
+                  "seqs_of_names entries are 3 or 4 bytes, or absent (0)");
+    static constexpr bool fixed = true;
+    static constexpr address_encoding encoding(const kallsyms_format&) noexcept { return Encoding; }
+    static constexpr std::uint8_t marker_bytes(const kallsyms_format&) noexcept { return MarkerBytes; }
+    static constexpr std::uint8_t seq_bytes(const kallsyms_format&) noexcept { return SeqBytes; }
+    static constexpr name_suffix_rule suffix_rule(const kallsyms_format&) noexcept { return SuffixRule; }
+    /// Whether `f` describes a table of this configuration.
+    static constexpr bool accepts(const kallsyms_format& f) noexcept {
+        return f.encoding == Encoding && f.marker_bytes == MarkerBytes && f.seq_bytes == SeqBytes &&
+               f.suffix_rule == SuffixRule;
+    }
+};
+
+static_assert(kallsyms_format_policy<runtime_format>);
+static_assert(kallsyms_format_policy<fixed_format<address_encoding::place_relative>>);
 
 }  // namespace ksym

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -41,12 +42,17 @@ class kallsyms_index;
 /// loops are bounded by the symbol count, and bad data gives `corrupt` (or
 /// the reader's `fault`). Nothing allocates. Names go into the caller's
 /// buffer (name_buffer_size bytes always suffice).
-template <MemoryReader R, ArchTraits Arch>
+///
+/// `Format` says which format facts are read at run time: runtime_format
+/// (the default) decodes any table of the target; a fixed_format compiles
+/// the code of one configuration only (see format.hpp).
+template <MemoryReader R, ArchTraits Arch, kallsyms_format_policy Format = runtime_format>
 class kallsyms_table {
 public:
     using word = typename Arch::word;
     using reader_type = R;
     using arch_type = Arch;
+    using format_policy = Format;
     /// More symbols than any kernel has (allyesconfig x86-64 has ~1.5M).
     static constexpr std::uint32_t max_symbols = 1u << 24;
 
@@ -69,17 +75,20 @@ public:
         sample_count_ = 0;
         std::fill(aux_.begin(), aux_.end(), 0u);
         const kallsyms_layout& l = fmt.layout;
-        if (fmt.word_bytes != sizeof(word) || fmt.byte_order != Arch::byte_order) return {errc::invalid_argument};
+        if (fmt.word_bytes != sizeof(word) || fmt.byte_order != Arch::byte_order || !Format::accepts(fmt))
+            return {errc::invalid_argument};
         if (fmt.count == 0 || fmt.count > max_symbols) return {errc::corrupt, l.num_syms};
-        const bool absolute = fmt.encoding == address_encoding::absolute;
+        // Through the policy from here on (accepts() made them agree), so
+        // that a fixed one folds these checks away.
+        const bool absolute = Format::encoding(fmt) == address_encoding::absolute;
+        const std::uint8_t marker_bytes = Format::marker_bytes(fmt), seq_bytes = Format::seq_bytes(fmt);
         if (absolute ? !l.addresses : !l.offsets) return {errc::invalid_argument};
-        if ((fmt.marker_bytes != 0 && fmt.marker_bytes != 4 && fmt.marker_bytes != 8) ||
-            (fmt.marker_bytes != 0 && !l.markers) || (fmt.seq_bytes != 0 && !l.seqs_of_names) ||
-            (fmt.seq_bytes != 0 && fmt.seq_bytes != 3 && fmt.seq_bytes != 4))
+        if ((marker_bytes != 0 && marker_bytes != 4 && marker_bytes != 8) || (marker_bytes != 0 && !l.markers) ||
+            (seq_bytes != 0 && !l.seqs_of_names) || (seq_bytes != 0 && seq_bytes != 3 && seq_bytes != 4))
             return {errc::invalid_argument};
         names_.reset(l.names);
         if (status s = tokens_.load(br_, l.token_table, l.token_index); !s) return s;
-        if (fmt.marker_bytes == 0) {
+        if (marker_bytes == 0) {
             if (status s = derive_markers(); !s) return s;
         } else {
             auto m0 = marker(0);
@@ -97,6 +106,53 @@ public:
         return {};
     }
 
+    /// With a fixed Format only: opens the table at `layout` without
+    /// resolving anything, as firmware built for one kernel configuration
+    /// does. The format is the policy's and the target's; the count is read
+    /// from kallsyms_num_syms (a u32, or a word where the policy's markers
+    /// are words: the two changed together in 4.20); an encoding with a
+    /// relative base takes `relative_base`, else the word stored at
+    /// layout.relative_base (a raw arm64 Image stores 0 there and relocates
+    /// it at boot: pass the relocated value).
+    constexpr status open(R& reader, const kallsyms_layout& layout, std::optional<std::uint64_t> relative_base = {})
+        requires(Format::fixed)
+    {
+        kallsyms_format f;
+        f.layout = layout;
+        f.encoding = Format::encoding(f);
+        f.marker_bytes = Format::marker_bytes(f);
+        f.seq_bytes = Format::seq_bytes(f);
+        f.suffix_rule = Format::suffix_rule(f);
+        f.word_bytes = sizeof(word);
+        f.byte_order = Arch::byte_order;
+        f.count_bytes = f.marker_bytes == 8 ? 8 : 4;
+        br_ = batch_reader<R, Arch>(reader);
+        n_ = 0;
+        if (f.count_bytes == 8) {
+            auto n = br_.template read_one<std::uint64_t>(layout.num_syms);
+            if (!n) return n.error();
+            if (*n > max_symbols) return {errc::corrupt, layout.num_syms};
+            f.count = static_cast<std::uint32_t>(*n);
+        } else {
+            auto n = br_.template read_one<std::uint32_t>(layout.num_syms);
+            if (!n) return n.error();
+            f.count = *n;
+        }
+        if (f.encoding == address_encoding::base_relative || f.encoding == address_encoding::absolute_percpu) {
+            if (relative_base) {
+                f.relative_base = *relative_base;
+                f.base_from = base_source::given;
+            } else {
+                if (!layout.relative_base) return {errc::invalid_argument};
+                auto b = br_.template read_one<word>(*layout.relative_base);
+                if (!b) return b.error();
+                f.relative_base = *b;
+                f.base_from = base_source::stored;
+            }
+        }
+        return open(reader, f);
+    }
+
     /// Number of symbols (0 until opened).
     [[nodiscard]] constexpr std::uint32_t size() const noexcept { return n_; }
     [[nodiscard]] constexpr const kallsyms_format& format() const noexcept { return fmt_; }
@@ -108,7 +164,7 @@ public:
     constexpr result<std::uint64_t> address_at(std::uint32_t i) {
         if (i >= n_) return status{errc::invalid_argument};
         std::uint64_t a = 0;
-        if (status s = detail::read_addresses(br_, fmt_, i, std::span(&a, 1)); !s) return s;
+        if (status s = detail::read_addresses<Format>(br_, fmt_, i, std::span(&a, 1)); !s) return s;
         return a;
     }
 
@@ -116,7 +172,7 @@ public:
     /// read per 256.
     constexpr status addresses(std::uint32_t first, std::span<std::uint64_t> out) {
         if (first > n_ || out.size() > n_ - first) return {errc::invalid_argument};
-        return detail::read_addresses(br_, fmt_, first, out);
+        return detail::read_addresses<Format>(br_, fmt_, first, out);
     }
 
     /// Symbol `i`: a marker read, at most 255 records skipped in one window,
@@ -165,8 +221,10 @@ public:
         std::array<std::byte, 1024> raw;         // entries [raw_first, raw_first + raw_count)
         std::uint32_t raw_first = 0, raw_count = 0;
         const std::byte* src = raw.data();  // raw, or the reader's own memory
-        const std::size_t width = detail::address_entry_bytes(fmt_);
-        const auto entry_at = [&](std::uint32_t i) { return detail::address_array(fmt_) + std::uint64_t{i} * width; };
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
+        const auto entry_at = [&](std::uint32_t i) {
+            return detail::address_array<Format>(fmt_) + std::uint64_t{i} * width;
+        };
         std::uint64_t prev = 0;
         // The next index a marker starts (a comparison per symbol, not a
         // division), and stored markers read 16 at a time.
@@ -198,14 +256,14 @@ public:
                 }
                 have = std::min(have, raw_count);
             }
-            detail::decode_addresses<Arch>(fmt_, src + std::size_t{base - raw_first} * width, entry_at(base),
+            detail::decode_addresses<Arch, Format>(fmt_, src + std::size_t{base - raw_first} * width, entry_at(base),
                                            std::span(a).first(have));
             std::uint32_t j = 0;  // first entry above a[k]; monotone because the addresses are
             for (std::uint32_t k = 0; k < count; ++k) {
                 sym.index = base + k;
                 sym.address = a[k];
                 if (a[k] < prev)
-                    return {errc::corrupt, detail::address_array(fmt_) + std::uint64_t{sym.index} * width};
+                    return {errc::corrupt, detail::address_array<Format>(fmt_) + std::uint64_t{sym.index} * width};
                 prev = a[k];
                 j = std::max(j, k + 1);
                 while (j < have && a[j] <= a[k]) ++j;
@@ -252,7 +310,7 @@ public:
     constexpr result<symbol> find_by_name(std::string_view name, std::span<char> buf) {
         if (name.empty() || n_ == 0) return status{errc::not_found};
         if (buf.size() < 2) return status{errc::capacity};
-        if (fmt_.seq_bytes != 0) return detail::name_search::sorted(*this, name, buf);
+        if (Format::seq_bytes(fmt_) != 0) return detail::name_search::sorted(*this, name, buf);
         return detail::name_search::linear(*this, name, buf);
     }
 
@@ -287,9 +345,9 @@ public:
             if (!am) return am.error();
             (*am <= addr ? lo : hi) = mid;
         }
-        const std::size_t width = detail::address_entry_bytes(fmt_);
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
         std::array<std::byte, (address_block + 1) * 8> raw;  // filled by the read before use
-        const std::uint64_t from = detail::address_array(fmt_) + std::uint64_t{lo} * width;
+        const std::uint64_t from = detail::address_array<Format>(fmt_) + std::uint64_t{lo} * width;
         const std::byte* src = raw.data();  // raw, or the reader's own memory
         if (auto v = br_.view(from, (hi - lo) * width); !v.empty()) {
             src = v.data();
@@ -297,7 +355,7 @@ public:
             return s;
         }
         const auto entry = [&](std::size_t j) {
-            return detail::decode_entry<word>(fmt_, load_n(src + j * width, width, Arch::byte_order),
+            return detail::decode_entry<word, Format>(fmt_, load_n(src + j * width, width, Arch::byte_order),
                                               from + j * width);
         };
         if (addr < entry(0)) return status{errc::not_found};
@@ -351,15 +409,15 @@ private:
         std::array<std::uint64_t, 16> v;  // filled by each read before use
         std::uint32_t first = 0, count = 0;
         constexpr result<std::uint64_t> get(kallsyms_table& t, std::uint32_t m) {
-            if (t.fmt_.marker_bytes == 0) return std::uint64_t{t.aux_[m]};
+            if (Format::marker_bytes(t.fmt_) == 0) return std::uint64_t{t.aux_[m]};
             if (m - first >= count) {
                 const std::uint32_t total = (t.n_ + t.marker_stride_ - 1) / t.marker_stride_;
                 if (m >= total) return t.marker(m);
                 first = m;
                 count = std::min<std::uint32_t>(static_cast<std::uint32_t>(v.size()), total - m);
-                const std::uint64_t at = *t.fmt_.layout.markers + std::uint64_t{m} * t.fmt_.marker_bytes;
+                const std::uint64_t at = *t.fmt_.layout.markers + std::uint64_t{m} * Format::marker_bytes(t.fmt_);
                 status s;
-                if (t.fmt_.marker_bytes == 8) {
+                if (Format::marker_bytes(t.fmt_) == 8) {
                     s = t.br_.read_array(at, std::span(v).first(count));
                 } else {
                     std::array<std::uint32_t, 16> w;  // filled by the read before use
@@ -376,9 +434,9 @@ private:
     };
 
     constexpr result<std::uint64_t> marker(std::uint32_t m) {
-        if (fmt_.marker_bytes == 0) return std::uint64_t{aux_[m]};
-        const std::uint64_t at = *fmt_.layout.markers + std::uint64_t{m} * fmt_.marker_bytes;
-        if (fmt_.marker_bytes == 8) return br_.template read_one<std::uint64_t>(at);
+        if (Format::marker_bytes(fmt_) == 0) return std::uint64_t{aux_[m]};
+        const std::uint64_t at = *fmt_.layout.markers + std::uint64_t{m} * Format::marker_bytes(fmt_);
+        if (Format::marker_bytes(fmt_) == 8) return br_.template read_one<std::uint64_t>(at);
         auto v = br_.template read_one<std::uint32_t>(at);
         if (!v) return v.error();
         return std::uint64_t{*v};
@@ -447,12 +505,12 @@ private:
         constexpr std::size_t chunk = 16;
         std::array<std::uint64_t, chunk> a;                       // decoded before use
         std::array<std::byte, chunk * sizeof(word)> raw;          // filled by each read before use
-        const std::size_t width = detail::address_entry_bytes(fmt_);
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
         for (; j < n_; j += static_cast<std::uint32_t>(chunk)) {
             const std::size_t c = std::min<std::size_t>(chunk, n_ - j);
-            const std::uint64_t where = detail::address_array(fmt_) + std::uint64_t{j} * width;
+            const std::uint64_t where = detail::address_array<Format>(fmt_) + std::uint64_t{j} * width;
             if (status s = br_.read_bytes(where, std::span(raw).first(c * width)); !s) return s;
-            detail::decode_addresses<Arch>(fmt_, raw.data(), where, std::span(a).first(c));
+            detail::decode_addresses<Arch, Format>(fmt_, raw.data(), where, std::span(a).first(c));
             for (std::size_t k = 0; k < c; ++k)
                 if (a[k] > at) return a[k] - at;
         }
@@ -465,7 +523,7 @@ private:
         std::uint32_t count = 0;
         for (std::uint32_t first = 0; first < n_; first += static_cast<std::uint32_t>(a.size())) {
             const std::size_t c = std::min<std::size_t>(a.size(), n_ - first);
-            if (status s = detail::read_addresses(br_, fmt_, first, std::span(a).first(c)); !s) return s;
+            if (status s = detail::read_addresses<Format>(br_, fmt_, first, std::span(a).first(c)); !s) return s;
             for (std::size_t k = 0; k < c; ++k)
                 if ((first + k) % stride == 0) sample_[count++] = a[k];
         }

@@ -17,26 +17,31 @@
 
 namespace ksym::detail {
 
+// Every function here reads the format's encoding through the table's
+// policy P, so that a fixed policy leaves one encoding's code.
+
 /// Address of entry `i` of the address array (kallsyms_addresses or
 /// kallsyms_offsets) and the entry's width.
+template <class P = runtime_format>
 constexpr std::size_t address_entry_bytes(const kallsyms_format& f) noexcept {
-    return f.encoding == address_encoding::absolute ? f.word_bytes : 4;
+    return P::encoding(f) == address_encoding::absolute ? f.word_bytes : 4;
 }
+template <class P = runtime_format>
 constexpr std::uint64_t address_array(const kallsyms_format& f) noexcept {
-    return f.encoding == address_encoding::absolute ? f.layout.addresses.value_or(0) : f.layout.offsets.value_or(0);
+    return P::encoding(f) == address_encoding::absolute ? f.layout.addresses.value_or(0) : f.layout.offsets.value_or(0);
 }
 
 /// The address a raw entry stands for; `where` is the entry's own address
 /// (place-relative offsets count from it). The kernel computes in unsigned
 /// long, so the result wraps at the target's word size.
-template <class Word>
+template <class Word, class P = runtime_format>
 constexpr std::uint64_t decode_entry(const kallsyms_format& f, std::uint64_t raw, std::uint64_t where) noexcept {
-    if (f.encoding == address_encoding::absolute) return static_cast<Word>(raw);
+    if (P::encoding(f) == address_encoding::absolute) return static_cast<Word>(raw);
     const auto v = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw));
     const std::uint64_t u = static_cast<std::uint32_t>(v);
     const auto sx = static_cast<std::uint64_t>(std::int64_t{v});
     std::uint64_t a = 0;
-    switch (f.encoding) {
+    switch (P::encoding(f)) {
     case address_encoding::base_relative: a = f.relative_base + u; break;
     case address_encoding::absolute_percpu: a = v >= 0 ? u : f.relative_base - 1 - sx; break;
     case address_encoding::place_relative: a = where + sx; break;
@@ -48,17 +53,17 @@ constexpr std::uint64_t decode_entry(const kallsyms_format& f, std::uint64_t raw
 /// Decodes raw entries `p` (out.size() of them, the first stored at target
 /// address `at`) into out. The encoding and width are chosen once, so that
 /// each entry is one fixed-width load and an add (decode_entry's rules).
-template <ArchTraits Arch>
+template <ArchTraits Arch, class P = runtime_format>
 constexpr void decode_addresses(const kallsyms_format& f, const std::byte* p, std::uint64_t at,
                                 std::span<std::uint64_t> out) noexcept {
     using word = typename Arch::word;
     constexpr std::endian bo = Arch::byte_order;
-    const std::size_t width = address_entry_bytes(f);
+    const std::size_t width = address_entry_bytes<P>(f);
     const std::size_t c = out.size();
     std::uint64_t* o = out.data();
     const std::uint64_t rb = f.relative_base;
     auto s32 = [&](std::size_t j) { return static_cast<std::int32_t>(load<std::uint32_t>(p + 4 * j, bo)); };
-    switch (width == 4 ? f.encoding : address_encoding::absolute) {
+    switch (width == 4 ? P::encoding(f) : address_encoding::absolute) {
     case address_encoding::absolute:
         if (width == 4) {
             for (std::size_t j = 0; j < c; ++j) o[j] = load<std::uint32_t>(p + 4 * j, bo);
@@ -87,17 +92,17 @@ constexpr void decode_addresses(const kallsyms_format& f, const std::byte* p, st
 /// Decodes the addresses of entries [first, first + out.size()): one read
 /// per 128 entries (a small stack buffer: firmware stacks are a few KiB).
 /// The caller checks the range against the table's size.
-template <MemoryReader R, ArchTraits Arch>
+template <class P = runtime_format, MemoryReader R, ArchTraits Arch>
 constexpr status read_addresses(batch_reader<R, Arch>& br, const kallsyms_format& f, std::uint64_t first,
                                 std::span<std::uint64_t> out) {
     constexpr std::size_t chunk = 128;
-    const std::size_t width = address_entry_bytes(f);
+    const std::size_t width = address_entry_bytes<P>(f);
     std::array<std::byte, chunk * sizeof(typename Arch::word)> raw;  // filled by each read before use
     for (std::size_t k = 0; k < out.size(); k += chunk) {
         const std::size_t c = std::min(chunk, out.size() - k);
-        const std::uint64_t at = address_array(f) + (first + k) * width;
+        const std::uint64_t at = address_array<P>(f) + (first + k) * width;
         if (status s = br.read_bytes(at, std::span(raw).first(c * width)); !s) return s;
-        decode_addresses<Arch>(f, raw.data(), at, out.subspan(k, c));
+        decode_addresses<Arch, P>(f, raw.data(), at, out.subspan(k, c));
     }
     return {};
 }

@@ -26,11 +26,12 @@ struct name_search {
     template <class Table>
     static constexpr result<std::uint32_t> seq_at(Table& t, std::uint32_t k) {
         const kallsyms_format& f = t.fmt_;
+        const std::uint8_t width = Table::format_policy::seq_bytes(f);
         std::array<std::byte, 4> raw{};
-        const std::uint64_t at = *f.layout.seqs_of_names + std::uint64_t{k} * f.seq_bytes;
-        if (status s = t.br_.read_bytes(at, std::span(raw).first(f.seq_bytes)); !s) return s;
-        const std::uint64_t v = f.seq_bytes == 3 ? load_n(raw.data(), 3, std::endian::big)
-                                                 : load_n(raw.data(), 4, f.byte_order);
+        const std::uint64_t at = *f.layout.seqs_of_names + std::uint64_t{k} * width;
+        if (status s = t.br_.read_bytes(at, std::span(raw).first(width)); !s) return s;
+        const std::uint64_t v = width == 3 ? load_n(raw.data(), 3, std::endian::big)
+                                           : load_n(raw.data(), 4, Table::arch_type::byte_order);
         if (v >= t.n_) return status{errc::corrupt, at};
         return static_cast<std::uint32_t>(v);
     }
@@ -42,13 +43,14 @@ struct name_search {
         symbol found;
         bool exact = false;
         std::uint32_t stripped = t.n_;
+        const name_suffix_rule rule = Table::format_policy::suffix_rule(t.fmt_);
         const status s = t.for_each(buf, [&](const symbol& sym) {
             if (sym.name == name) {
                 found = sym;
                 exact = true;
                 return false;
             }
-            if (stripped == t.n_ && cleanup(sym.name, t.fmt_.suffix_rule) == name) stripped = sym.index;
+            if (stripped == t.n_ && cleanup(sym.name, rule) == name) stripped = sym.index;
             return true;
         });
         if (!s) return s;
@@ -67,7 +69,7 @@ struct name_search {
     static constexpr result<symbol> sorted(Table& t, std::string_view name, std::span<char> buf) {
         constexpr std::size_t probe_levels = 11;
         static_assert((std::size_t{1} << probe_levels) - 1 <= Table::aux_entries);
-        const bool cache = t.fmt_.marker_bytes != 0;  // otherwise aux_ holds derived markers
+        const bool cache = Table::format_policy::marker_bytes(t.fmt_) != 0;  // otherwise aux_ holds derived markers
         std::uint32_t lo = 0, hi = t.n_;
         std::size_t node = 0;  // the probe's place in the tree: children 2k+1 (left), 2k+2 (right)
         while (lo < hi) {
@@ -99,7 +101,7 @@ struct name_search {
         if (!seq) return seq.error();
         auto sym = t.at(*seq, buf);
         if (!sym) return sym.error();
-        if (cleanup(sym->name, t.fmt_.suffix_rule) != name) return status{errc::not_found};
+        if (cleanup(sym->name, Table::format_policy::suffix_rule(t.fmt_)) != name) return status{errc::not_found};
         return sym;
     }
 
@@ -111,10 +113,11 @@ private:
     static constexpr result<int> compare_at(Table& t, std::uint64_t off, std::string_view name,
                                             std::span<char> scratch) {
         constexpr std::size_t random = Table::names::random;
-        if (t.fmt_.suffix_rule != name_suffix_rule::exact) {
+        const name_suffix_rule rule = Table::format_policy::suffix_rule(t.fmt_);
+        if (rule != name_suffix_rule::exact) {
             symbol sym;
             if (status s = t.expand_at(off, scratch, sym, random); !s) return s;
-            const std::string_view have = cleanup(sym.name, t.fmt_.suffix_rule);
+            const std::string_view have = cleanup(sym.name, rule);
             return have < name ? -1 : have == name ? 0 : 1;
         }
         record r;
