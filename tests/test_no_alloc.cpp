@@ -270,3 +270,39 @@ TEST_CASE("module symbols allocate nothing: walk, load, iterate, find by name an
     CHECK(symbols == img.symbols.size());
     CHECK(allocs == 0);
 }
+
+TEST_CASE("the map-free scan and a raw image's placement allocate nothing") {
+    // A table in noise, with self-pointers (words holding base + their own
+    // offset) after it: the scan, then placement by self-pointers.
+    ksym_test::synth_options so;
+    so.count = 3000;
+    so.start = 0xffff800080010000ull;
+    ksym::encoder_options eo;
+    eo.encoding = ksym::address_encoding::place_relative;
+    const std::uint64_t base = 0xffff800080000000ull, at = 0x4000;
+    eo.base = base + at;
+    auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);  // the encoder may allocate
+    REQUIRE(t);
+    std::vector<std::byte> image(at + t->blob.size() + 0x4000);
+    for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::byte>((i * 131) >> 5);
+    std::copy(t->blob.begin(), t->blob.end(), image.begin() + static_cast<std::ptrdiff_t>(at));
+    for (std::uint64_t off = at + t->blob.size() + 64; off + 8 <= image.size(); off += 256)
+        ksym::store<std::uint64_t>(image.data() + off, base + off, std::endian::little);
+    static ksym::kallsyms_table<ksym::buffer_reader, ksym::arch::arm64> workspace;
+    std::uint64_t placed = 0;
+    std::uint32_t count = 0;
+    std::size_t allocs = 0;
+    {
+        alloc_scope scope;
+        auto sc = ksym::scan_kallsyms(image);
+        if (sc) {
+            count = sc->count;
+            auto a = ksym::recover_load_address<ksym::arch::arm64>(image, *sc, ksym::r_aarch64_relative, workspace);
+            if (a) placed = a->base;
+        }
+        allocs = scope.count();
+    }
+    CHECK(count == 3000);
+    CHECK(placed == base);
+    CHECK(allocs == 0);
+}
