@@ -23,19 +23,33 @@ namespace ksym {
 inline constexpr std::uint32_t r_aarch64_relative = 1027;
 inline constexpr std::uint32_t r_riscv_relative = 3;
 
+/// Calls visit(r_offset, r_addend) for each 8-byte-aligned Elf64_Rela of
+/// `type` in `bytes` (a raw Image has no section header for .rela.dyn, so
+/// the whole image is searched), until visit returns false.
+template <class Visit>
+constexpr void for_each_rela(std::span<const std::byte> bytes, std::endian order, std::uint32_t type, Visit&& visit) {
+    constexpr std::size_t entry = 24;
+    for (std::size_t k = 0; k + entry <= bytes.size(); k += 8) {
+        const std::uint64_t info = load<std::uint64_t>(bytes.data() + k + 8, order);
+        if ((info & 0xffffffffu) != type) continue;
+        if (!visit(load<std::uint64_t>(bytes.data() + k, order), load<std::uint64_t>(bytes.data() + k + 16, order)))
+            return;
+    }
+}
+
 /// Searches `bytes` (a raw Image in memory) for an 8-byte-aligned
 /// Elf64_Rela whose r_offset is `target` and whose type is `type`, and
 /// returns its addend. In place: no buffer, so it runs on a firmware stack
 /// of a few KiB.
 [[nodiscard]] constexpr result<std::uint64_t> find_rela_addend(std::span<const std::byte> bytes, std::endian order,
                                                                std::uint64_t target, std::uint32_t type) noexcept {
-    constexpr std::size_t entry = 24;
-    for (std::size_t k = 0; k + entry <= bytes.size(); k += 8) {
-        if (load<std::uint64_t>(bytes.data() + k, order) != target) continue;
-        const std::uint64_t info = load<std::uint64_t>(bytes.data() + k + 8, order);
-        if ((info & 0xffffffffu) == type) return load<std::uint64_t>(bytes.data() + k + 16, order);
-    }
-    return status{errc::not_found};
+    result<std::uint64_t> found = status{errc::not_found};
+    for_each_rela(bytes, order, type, [&](std::uint64_t r_offset, std::uint64_t addend) {
+        if (r_offset != target) return true;
+        found = addend;
+        return false;
+    });
+    return found;
 }
 
 namespace detail {

@@ -34,6 +34,7 @@
 #include "ksym/core/endian.hpp"
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
+#include "ksym/elf/relocation.hpp"
 #include "ksym/kallsyms/format.hpp"
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/scan.hpp"
@@ -111,20 +112,6 @@ constexpr load_address self_pointer_vote(std::span<const std::byte> file) {
     return best;
 }
 
-// Calls visit(r_offset, r_addend) for each 8-byte-aligned Elf64_Rela of
-// `type` in `file`, until it returns false. .rela.dyn has no section header
-// in a raw Image, so the whole file is searched.
-template <class Visit>
-constexpr void for_each_rela(std::span<const std::byte> file, std::endian order, std::uint32_t type, Visit&& visit) {
-    constexpr std::size_t entry = 24;
-    for (std::uint64_t k = 0; k + entry <= file.size(); k += 8) {
-        const std::uint64_t info = load<std::uint64_t>(file.data() + k + 8, order);
-        if ((info & 0xffffffffu) != type) continue;
-        if (!visit(load<std::uint64_t>(file.data() + k, order), load<std::uint64_t>(file.data() + k + 16, order)))
-            return;
-    }
-}
-
 }  // namespace detail
 
 /// Recovers the base of the raw image `file` whose table `scan` found, by
@@ -165,14 +152,14 @@ template <ArchTraits Arch>
         constexpr std::uint32_t max_targets = 128;
         std::array<std::uint64_t, max_targets> target{};
         std::uint32_t targets = 0;
-        detail::for_each_rela(file, Arch::byte_order, relocation_type, [&](std::uint64_t, std::uint64_t addend) {
+        for_each_rela(file, Arch::byte_order, relocation_type, [&](std::uint64_t, std::uint64_t addend) {
             if (targets == max_targets) return false;
             target[targets++] = addend;
             return true;
         });
         load_address best{};
         std::uint32_t second = 0;
-        detail::for_each_rela(file, Arch::byte_order, relocation_type, [&](std::uint64_t r_offset, std::uint64_t addend) {
+        for_each_rela(file, Arch::byte_order, relocation_type, [&](std::uint64_t r_offset, std::uint64_t addend) {
             const auto base = static_cast<word>(r_offset - rb_at);
             if (base % 4096 != 0 || static_cast<word>(addend - base) >= file.size()) return true;
             if (have_text) {

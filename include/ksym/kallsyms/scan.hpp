@@ -282,20 +282,20 @@ private:
     // --- addresses -------------------------------------------------------
 
     // Edges of the arrays found so far: where another array may start or end.
+    constexpr std::uint64_t markers_end() const {
+        return names_.markers + std::uint64_t{names_.marker_bytes} * ((std::uint64_t{names_.count} + 255) / 256);
+    }
+
     constexpr std::size_t edges(std::array<std::uint64_t, 12>& e) const {
-        const std::uint64_t markers_end =
-            names_.markers + std::uint64_t{names_.marker_bytes} * ((std::uint64_t{names_.count} + 255) / 256);
         std::size_t k = 0;
-        for (std::uint64_t v : {names_.num_syms, names_.names_end, names_.markers, markers_end, tok_.table,
+        for (std::uint64_t v : {names_.num_syms, names_.names_end, names_.markers, markers_end(), tok_.table,
                                 tok_.table + tok_.table_size, tok_.index, tok_.index + 512})
             e[k++] = v;
         return k;
     }
 
     constexpr bool overlaps_found(std::uint64_t at, std::uint64_t len) const {
-        const std::uint64_t markers_end =
-            names_.markers + std::uint64_t{names_.marker_bytes} * ((std::uint64_t{names_.count} + 255) / 256);
-        const std::array<std::array<std::uint64_t, 2>, 3> found{{{names_.num_syms, markers_end},
+        const std::array<std::array<std::uint64_t, 2>, 3> found{{{names_.num_syms, markers_end()},
                                                                  {tok_.table, tok_.table + tok_.table_size},
                                                                  {tok_.index, tok_.index + 512}}};
         for (const auto& f : found)

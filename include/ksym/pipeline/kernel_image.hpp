@@ -245,17 +245,26 @@ public:
     [[nodiscard]] const raw_image& raw() const noexcept { return raw_; }
 
 private:
-    static constexpr void shift(kallsyms_layout& l, std::uint64_t base) noexcept {
-        for (std::uint64_t* v : {&l.num_syms, &l.names, &l.token_table, &l.token_index}) *v += base;
+    // Applies f to every array address the layout has, until one fails.
+    template <class F>
+    static constexpr status each_address(kallsyms_layout& l, F&& f) {
+        for (std::uint64_t* v : {&l.num_syms, &l.names, &l.token_table, &l.token_index})
+            if (status s = f(*v); !s) return s;
         for (std::optional<std::uint64_t>* v :
              {&l.markers, &l.addresses, &l.offsets, &l.relative_base, &l.seqs_of_names})
-            if (*v) **v += base;
+            if (*v)
+                if (status s = f(**v); !s) return s;
+        return {};
+    }
+
+    static constexpr void shift(kallsyms_layout& l, std::uint64_t base) noexcept {
+        (void)each_address(l, [&](std::uint64_t& v) { return v += base, status{}; });
     }
 
     // File offsets to virtual addresses through the PT_LOAD segments.
     status to_virtual(kallsyms_layout& l) {
         const auto& file = elf_.file();
-        const auto map = [&](std::uint64_t& v) -> status {
+        return each_address(l, [&](std::uint64_t& v) -> status {
             for (std::uint16_t i = 0; i < elf_.header().phnum; ++i) {
                 auto sg = elf::read_segment(file, elf_.header(), i);
                 if (!sg) return sg.error();
@@ -264,14 +273,7 @@ private:
                 return {};
             }
             return {errc::unmapped, v};
-        };
-        for (std::uint64_t* v : {&l.num_syms, &l.names, &l.token_table, &l.token_index})
-            if (status s = map(*v); !s) return s;
-        for (std::optional<std::uint64_t>* v :
-             {&l.markers, &l.addresses, &l.offsets, &l.relative_base, &l.seqs_of_names})
-            if (*v)
-                if (status s = map(**v); !s) return s;
-        return {};
+        });
     }
 
     elf_image elf_;
