@@ -306,3 +306,40 @@ TEST_CASE("the map-free scan and a raw image's placement allocate nothing") {
     CHECK(placed == base);
     CHECK(allocs == 0);
 }
+
+TEST_CASE("/proc/kallsyms: parse, index in one pass or two, iterate and look up allocate nothing") {
+    // A listing with modules out of address order, so the sort and merge run too.
+    std::string text;
+    for (unsigned i = 0; i < 3000; ++i) {
+        char line[80];
+        std::snprintf(line, sizeof line, "%016llx %c sym_%u\n", 0xffffffff81000000ull + 16ull * i, i % 3 ? 't' : 'T', i);
+        text += line;
+    }
+    for (unsigned i = 0; i < 500; ++i) {
+        char line[80];
+        std::snprintf(line, sizeof line, "%016llx t msym_%u\t[mod%u]\n", 0xffffffffc0100000ull - 32ull * i, i, i % 7);
+        text += line;
+    }
+    std::vector<std::uint64_t> storage(ksym::proc_kallsyms::storage_words(text));
+    std::vector<std::uint64_t> storage2(storage.size());
+    ksym::proc_kallsyms one, two;
+    bool ok = true;
+    std::size_t lines = 0, found = 0;
+    {
+        alloc_scope scope;
+        ok &= one.open(text, storage).ok();
+        ok &= two.open(text).ok() && two.build(storage2).ok();
+        one.for_each([&](const ksym::kallsyms_line&) { ++lines; });
+        for (unsigned i = 0; i < 3000; i += 7) {
+            char name[32];
+            std::snprintf(name, sizeof name, "sym_%u", i);
+            found += bool(one.find_by_name(name)) && bool(two.find_by_address(0xffffffff81000000ull + 16ull * i + 3));
+        }
+        found += bool(one.find_by_name("mod3:msym_3"));
+        ok &= one.for_each_named("msym_4", [&](const ksym::symbol&) { ++found; }).ok();
+        CHECK(scope.count() == 0);
+    }
+    CHECK(ok);
+    CHECK(lines == 3500);
+    CHECK(found == 3000 / 7 + 1 + 1 + 1);
+}

@@ -2,6 +2,7 @@
 // duplicates, and the running kernel's own listing where it is readable.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -78,6 +79,117 @@ TEST_CASE("/proc/kallsyms: lookups by name (module:name too) and address, sizes 
     CHECK(k.find_by_address(0xffffffff80000000ull).error() == errc::not_found);
 }
 
+namespace {
+
+// Every answer of the index, checked against a plain model of the lines:
+// by name the kernel's first, else the first listed; by address the first
+// listed of the highest address at or below; `index` the rank in (address,
+// line) order; size the gap to the next higher address of the same module.
+void check_against_model(const ksym::proc_kallsyms& k, const std::vector<ksym::kallsyms_line>& lines) {
+    REQUIRE(k.size() == lines.size());
+    std::vector<std::size_t> order(lines.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lines[a].address < lines[b].address; });
+    std::vector<std::size_t> rank(lines.size());
+    for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    auto size_of = [&](std::size_t i) {
+        std::uint64_t best = 0;
+        for (const auto& m : lines)
+            if (m.module == lines[i].module && m.address > lines[i].address && (best == 0 || m.address - lines[i].address < best))
+                best = m.address - lines[i].address;
+        return best;
+    };
+    auto want = [&](std::size_t i) {
+        ksym::symbol s;
+        s.index = static_cast<std::uint32_t>(rank[i]);
+        s.address = lines[i].address;
+        s.size = size_of(i);
+        s.type = lines[i].type;
+        s.name = lines[i].name;
+        s.module = lines[i].module;
+        return s;
+    };
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::size_t by_name = lines.size();
+        for (std::size_t j = 0; j < lines.size() && by_name == lines.size(); ++j)
+            if (lines[j].name == lines[i].name && lines[j].module.empty()) by_name = j;
+        for (std::size_t j = 0; j < lines.size() && by_name == lines.size(); ++j)
+            if (lines[j].name == lines[i].name) by_name = j;
+        auto n = k.find_by_name(lines[i].name);
+        if (!n || !(*n == want(by_name))) ++bad;
+        std::size_t at = order[0];
+        for (const std::size_t j : order)
+            if (lines[j].address <= lines[i].address && lines[j].address > lines[at].address) at = j;
+        auto a = k.find_by_address(lines[i].address + 1);
+        const bool next_is_same = a && a->sym.address == lines[i].address + 1;  // a symbol one byte on
+        if (!a || (!next_is_same && (!(a->sym == want(at)) || a->offset != 1))) ++bad;
+    }
+    CHECK(bad == 0);
+}
+
+std::vector<ksym::kallsyms_line> lines_of(const ksym::proc_kallsyms& k) {
+    std::vector<ksym::kallsyms_line> out;
+    k.for_each([&](const ksym::kallsyms_line& l) { out.push_back(l); });
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("/proc/kallsyms listings out of address order: modules above, below and among the kernel's") {
+    const std::string kernel =
+        "ffff800080000000 T _text\n"
+        "ffff800080001000 T schedule\n"
+        "ffff800080001000 T schedule_alias\n"
+        "ffff800080002000 T vfs_read\n"
+        "ffff800080009000 T _etext\n";
+    // arm64 puts modules below the image (the merge prepends them), x86-64
+    // above (it appends); others land among the kernel's addresses, and a
+    // module symbol may share an address with a kernel one.
+    const std::string below = "ffff800078002000 t helper\t[ext4]\nffff800078001000 t ext4_fill_super\t[ext4]\n"
+                              "ffff800078000000 T xfs_init\t[xfs]\n";
+    const std::string above = "ffff800090002000 t helper\t[ext4]\nffff800090001000 t ext4_fill_super\t[ext4]\n";
+    const std::string among = "ffff800080001800 t helper\t[ext4]\nffff800080001000 t ext4_fill_super\t[ext4]\n"
+                              "ffff800080000000 t first_too\t[ext4]\nffff8000a0000000 t far\t[xfs]\n";
+    std::string reversed;
+    for (std::size_t end = kernel.size() - 1; end != std::string::npos;) {
+        const std::size_t start = kernel.rfind('\n', end - 1);
+        const std::size_t from = start == std::string::npos ? 0 : start + 1;
+        reversed += kernel.substr(from, end + 1 - from);
+        end = start;
+    }
+    const std::string small_head = "ffff800080002000 T late\n" + kernel;  // the merge holds the head; a tie
+    for (const std::string& text : {kernel + below, kernel + above, kernel + among, reversed, small_head,
+                                    below + kernel + above}) {
+        CAPTURE(text);
+        ksym::proc_kallsyms k;
+        REQUIRE(k.open(text).ok());
+        std::vector<std::uint64_t> storage(k.index_words());
+        REQUIRE(k.build(storage).ok());
+        check_against_model(k, lines_of(k));
+        // The one-pass open gives the same index.
+        ksym::proc_kallsyms one;
+        std::vector<std::uint64_t> storage1(ksym::proc_kallsyms::storage_words(text));
+        CHECK(one.open(text, std::span(storage1).first(storage1.size() - 1)) == errc::capacity);
+        REQUIRE(one.open(text, storage1).ok());
+        check_against_model(one, lines_of(k));
+    }
+}
+
+TEST_CASE("/proc/kallsyms of a 32-bit kernel, and odd but valid text") {
+    const std::string text = "c1000000 T _text\r\nc1000100 t x\r\n\n\nc1000200 T y\t[m]\r\nc10002A0 D Upper";
+    ksym::proc_kallsyms k;
+    std::vector<std::uint64_t> storage(ksym::proc_kallsyms::storage_words(text));
+    REQUIRE(k.open(text, storage).ok());
+    CHECK(k.address_digits() == 8);
+    const auto lines = lines_of(k);
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[2].module == "m");
+    CHECK(lines[3].address == 0xc10002a0u);
+    CHECK(lines[3].name == "Upper");
+    check_against_model(k, lines);
+}
+
 TEST_CASE("/proc/kallsyms under kptr_restrict, and malformed text") {
     ksym::proc_kallsyms k;
     REQUIRE(k.open("0000000000000000 T _text\n0000000000000000 T schedule\n").ok());
@@ -92,6 +204,20 @@ TEST_CASE("/proc/kallsyms under kptr_restrict, and malformed text") {
     CHECK(k.open("ffffffff81000000 T " + std::string(600, 'x') + "\n").code() == errc::corrupt);
     CHECK(k.open(std::string("ffffffff81000000 T a\0b\n", 23)).code() == errc::corrupt);
     CHECK(k.open("") == errc::not_found);
+    CHECK(k.open("\n\n") == errc::not_found);
+    // Names of 511 bytes are the kernel's longest; 512 are not its.
+    CHECK(k.open("ffffffff81000000 T " + std::string(511, 'x') + "\n").ok());
+    CHECK(k.open("ffffffff81000000 T " + std::string(512, 'x') + "\n") == ksym::status{errc::corrupt, 0});
+    // Control bytes, DEL and brackets have no place in a module name; a
+    // lone CR none in a line.
+    CHECK(k.open("ffffffff81000000 T a\t[e\x01xt4]\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 T a\t[e\x7fxt4]\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 T a\t[e[xt4]\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 T a\t[]\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 T a\rb\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 T a\t[ext4]x\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff8100000g T a\n").code() == errc::corrupt);
+    CHECK(k.open("ffffffff81000000 \x01 a\n").code() == errc::corrupt);
     // A missing final newline and CRLF line ends are read as the kernel's lines.
     REQUIRE(k.open("ffffffff81000000 T a\r\nffffffff81000010 T b").ok());
     CHECK(k.size() == 2);
