@@ -117,9 +117,13 @@ public:
                 return true;
             }
         }
-        char buf[65536];
+        // /proc files report no size: read straight into a buffer that
+        // doubles, in large reads (the kernel fills each as far as it can).
+        std::size_t used = 0;
+        copy_.resize(1 << 20);
         for (;;) {
-            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (copy_.size() - used < (1 << 18)) copy_.resize(copy_.size() * 2);
+            const ssize_t n = ::read(fd, copy_.data() + used, copy_.size() - used);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
                 const int e = errno;
@@ -128,8 +132,9 @@ public:
                 return false;
             }
             if (n == 0) break;
-            copy_.append(buf, static_cast<std::size_t>(n));
+            used += static_cast<std::size_t>(n);
         }
+        copy_.resize(used);
         ::close(fd);
         return true;
     }

@@ -9,24 +9,24 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "ksym/text/nm_text.hpp"
 #include "ksym/text/proc_kallsyms.hpp"
 
 namespace ksym_cli {
 
 namespace {
 
-// Reads and indexes the listing; 0 or the exit status after one line on stderr.
+// Reads and indexes the listing (one pass); 0 or the exit status after one line on stderr.
 int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, std::vector<std::uint64_t>& index) {
     if (!text.open(path)) return fail(path, std::strerror(errno));
-    if (ksym::status s = k.open(text.view()); !s) {
+    index.resize(ksym::proc_kallsyms::storage_words(text.view()));
+    if (ksym::status s = k.open(text.view(), index); !s) {
         if (s == ksym::errc::not_found) return fail(path, "empty");
         return fail(path, "not /proc/kallsyms text", s);
     }
     if (k.addresses_hidden())
         return fail(path, "every address reads 0: kptr_restrict hides them (run as root, or set "
                           "/proc/sys/kernel/kptr_restrict to 0)");
-    index.resize(k.index_words());
-    if (ksym::status s = k.build(index); !s) return fail(path, "cannot index", s);
     return 0;
 }
 
