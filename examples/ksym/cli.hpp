@@ -8,6 +8,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -109,7 +110,7 @@ public:
         if (fd < 0) return false;
         struct stat st {};
         if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-            void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+            void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
             if (m != MAP_FAILED) {
                 map_ = m;
                 size_ = static_cast<std::size_t>(st.st_size);
@@ -152,14 +153,24 @@ private:
 class line_buffer {
 public:
     void add(const ksym::symbol& s, int digits) {
-        if (buf_.size() - used_ < ksym::max_kallsyms_line) buf_.resize(std::max(2 * buf_.size(), used_ + (1u << 20)));
-        used_ += ksym::write_kallsyms_line(s, digits, buf_.data() + used_);
+        if (size_ - used_ < ksym::max_kallsyms_line) grow(std::max(2 * size_, used_ + (std::size_t{1} << 20)));
+        used_ += ksym::write_kallsyms_line(s, digits, buf_.get() + used_);
     }
-    void reserve(std::size_t lines) { buf_.resize(std::max(buf_.size(), lines * 48 + ksym::max_kallsyms_line)); }
-    void write(std::FILE* f) const { std::fwrite(buf_.data(), 1, used_, f); }
+    void reserve(std::size_t lines) { grow(std::max(size_, lines * 48 + ksym::max_kallsyms_line)); }
+    void write(std::FILE* f) const { std::fwrite(buf_.get(), 1, used_, f); }
 
 private:
-    std::string buf_;
+    // Left uninitialised: every byte written out is written first (a
+    // string's resize would clear megabytes only to overwrite them).
+    void grow(std::size_t size) {
+        if (size <= size_) return;
+        std::unique_ptr<char[]> b(new char[size]);
+        if (used_ != 0) std::memcpy(b.get(), buf_.get(), used_);
+        buf_ = std::move(b);
+        size_ = size;
+    }
+    std::unique_ptr<char[]> buf_;
+    std::size_t size_ = 0;
     std::size_t used_ = 0;
 };
 

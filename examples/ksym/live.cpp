@@ -4,6 +4,8 @@
 //   ksym info [--kallsyms FILE]              what the listing holds
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,11 +18,14 @@ namespace ksym_cli {
 
 namespace {
 
-// Reads and indexes the listing (one pass); 0 or the exit status after one line on stderr.
-int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, std::vector<std::uint64_t>& index) {
+// Reads and checks the listing, indexing it in the same pass; 0 or the exit status after one line on stderr.
+// Without `index`, the listing is only checked (dump and info need no lookups).
+// The index storage is left uninitialised: the open writes all it reads.
+int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, std::unique_ptr<std::uint64_t[]>* index) {
     if (!text.open(path)) return fail(path, std::strerror(errno));
-    index.resize(ksym::proc_kallsyms::storage_words(text.view()));
-    if (ksym::status s = k.open(text.view(), index); !s) {
+    const std::size_t words = index ? ksym::proc_kallsyms::storage_words(text.view()) : 0;
+    if (index) index->reset(new std::uint64_t[words]);
+    if (ksym::status s = index ? k.open(text.view(), std::span(index->get(), words)) : k.open(text.view()); !s) {
         if (s == ksym::errc::not_found) return fail(path, "empty");
         return fail(path, "not /proc/kallsyms text", s);
     }
@@ -42,8 +47,8 @@ void print(const ksym::symbol& s, std::uint64_t offset, unsigned digits) {
 int live_lookup(const char* path, const std::vector<const char*>& queries) {
     file_text text;
     ksym::proc_kallsyms k;
-    std::vector<std::uint64_t> index;
-    if (const int rc = open_listing(path, text, k, index)) return rc;
+    std::unique_ptr<std::uint64_t[]> index;
+    if (const int rc = open_listing(path, text, k, &index)) return rc;
     int status = 0;
     for (const char* q : queries) {
         std::string_view query = q;
@@ -77,8 +82,7 @@ int live_lookup(const char* path, const std::vector<const char*>& queries) {
 int live_dump(const char* path) {
     file_text text;
     ksym::proc_kallsyms k;
-    std::vector<std::uint64_t> index;
-    if (const int rc = open_listing(path, text, k, index)) return rc;
+    if (const int rc = open_listing(path, text, k, nullptr)) return rc;
     line_buffer out;
     k.for_each([&](const ksym::kallsyms_line& l) {
         ksym::symbol s;
@@ -95,8 +99,7 @@ int live_dump(const char* path) {
 int live_info(const char* path) {
     file_text text;
     ksym::proc_kallsyms k;
-    std::vector<std::uint64_t> index;
-    if (const int rc = open_listing(path, text, k, index)) return rc;
+    if (const int rc = open_listing(path, text, k, nullptr)) return rc;
     std::size_t in_modules = 0, modules = 0;
     std::string_view last;
     k.for_each([&](const ksym::kallsyms_line& l) {
