@@ -230,10 +230,20 @@ public:
         if (above == 0) return status{errc::not_found};
         std::size_t j = above - 1;
         while (j > 0 && addr_[j - 1] == addr_[j]) --j;
-        const auto l = line_at(offset_of(info_[j]));
-        symbol s = symbol_of(l);
+        // The line word holds what a kernel symbol's answer needs; only a
+        // module's name is read from the text.
+        const std::uint64_t w = info_[j];
+        symbol s;
         s.index = static_cast<std::uint32_t>(j);
-        s.size = size_after(above, l, info_[j] >> 32);
+        s.address = addr_[j];
+        s.type = static_cast<char>(w >> 41 & 0x7f);
+        const std::size_t name_at = offset_of(w) + digits_ + 3;
+        s.name = text_.substr(name_at, w >> 32 & 0x1ff);
+        if (w >> 48) {
+            const std::size_t mod_at = name_at + s.name.size() + 2;  // past "\t["
+            s.module = text_.substr(mod_at, detail::find_stop<detail::module_stops>(text_, mod_at) - mod_at);
+        }
+        s.size = size_after(above, s.address, w >> 48, s.module);
         return address_match{s, addr - s.address};
     }
 
@@ -305,7 +315,7 @@ private:
             if (index) {
                 if (n == cap) return {errc::capacity, pos};  // the text changed since it was counted
                 addr[n] = l.address;
-                info[n] = std::uint64_t{l.module.empty() ? 0u : s.module_hash | 1u} << 32 | pos;
+                info[n] = line_word(pos, l, s.module_hash);
                 keys[n] = std::uint64_t{s.name_hash} << 32 | (pos + digits + 3);
                 ++ends[s.name_hash >> (32 - bits)];
                 if (first_descent == 0 && n > 0 && l.address < addr[n - 1]) first_descent = n;
@@ -420,7 +430,15 @@ private:
         return static_cast<std::size_t>(base - a) + (*base <= x);
     }
 
-    // A line's offset, from an address-index word (module name hash above).
+    // A line's word beside its address: its offset (bits 0-31), name length
+    // (32-40), type (41-47) and 16 bits of its module name's hash (48-63; 0
+    // for the kernel image, never 0 for a module).
+    static constexpr std::uint64_t line_word(std::size_t pos, const kallsyms_line& l, std::uint32_t module_hash) noexcept {
+        const std::uint64_t module = l.module.empty() ? 0 : (module_hash >> 16 | 1);
+        return module << 48 | std::uint64_t{static_cast<unsigned char>(l.type) & 0x7fu} << 41 |
+               std::uint64_t{l.name.size()} << 32 | pos;
+    }
+    // A line's offset, from its word.
     static constexpr std::size_t offset_of(std::uint64_t word) noexcept { return word & 0xffffffffu; }
 
     // The line at byte offset `off` (open() checked it).
@@ -461,14 +479,15 @@ private:
         return s;
     }
 
-    // The gap from `l` to the next higher address of the same module (whose
-    // name hash is `module_hash`, 0 for the kernel image), looking from
+    // The gap from `address` to the next higher address of `module` (whose
+    // line words carry `module_hash`, 0 for the kernel image), looking from
     // address-index entry `from` on; 0 when none is.
-    constexpr std::uint64_t size_after(std::size_t from, const kallsyms_line& l, std::uint64_t module_hash) const noexcept {
+    constexpr std::uint64_t size_after(std::size_t from, std::uint64_t address, std::uint64_t module_hash,
+                                       std::string_view module) const noexcept {
         for (std::size_t j = from; j < lines_; ++j) {
-            if (addr_[j] <= l.address || (info_[j] >> 32) != module_hash) continue;
-            if (module_hash != 0 && line_at(offset_of(info_[j])).module != l.module) continue;  // same hash only
-            return addr_[j] - l.address;
+            if (addr_[j] <= address || (info_[j] >> 48) != module_hash) continue;
+            if (module_hash != 0 && line_at(offset_of(info_[j])).module != module) continue;  // same hash only
+            return addr_[j] - address;
         }
         return 0;
     }
@@ -485,7 +504,7 @@ private:
         }
         while (lo < lines_ && offset_of(info_[lo]) != off) ++lo;
         s.index = static_cast<std::uint32_t>(lo);
-        if (lo < lines_) s.size = size_after(lo + 1, l, info_[lo] >> 32);
+        if (lo < lines_) s.size = size_after(lo + 1, l.address, info_[lo] >> 48, l.module);
         return s;
     }
 
@@ -495,7 +514,7 @@ private:
     bool indexed_ = false;
     unsigned digits_ = 0;
     const std::uint64_t* addr_ = nullptr;     // addresses, ascending
-    const std::uint64_t* info_ = nullptr;     // module hash << 32 | line offset, beside addr_
+    const std::uint64_t* info_ = nullptr;     // line_word()s, beside addr_
     const std::uint64_t* by_name_ = nullptr;  // name hash << 32 | name offset, by bucket
     const std::uint64_t* ends_ = nullptr;     // each name bucket's end in by_name_
     unsigned bits_ = 1;                       // name buckets: the hash's top bits_ bits
