@@ -268,3 +268,15 @@ TEST_CASE("the running kernel: every symbol of /proc/kallsyms found by name and 
     CHECK(name_bad == 0);
     CHECK(addr_bad == 0);
 }
+
+TEST_CASE("/proc/kallsyms: one-pass open with more storage than counted, or too little") {
+    const std::string text = "ffffffff81000000 T _text\nffffffff81001000 T schedule\nffffffffc0001000 t f\t[m]\n";
+    ksym::proc_kallsyms k;
+    CHECK(k.open(text, {}) == ksym::status{errc::capacity, 0});
+    std::vector<std::uint64_t> storage(ksym::proc_kallsyms::storage_words(text) + 1000);
+    REQUIRE(k.open(text, storage).ok());
+    check_against_model(k, lines_of(k));
+    std::vector<std::uint64_t> small(ksym::proc_kallsyms::storage_words(text) - 1);
+    CHECK(k.open(text, small) == ksym::status{errc::capacity, 53});  // the third line
+    CHECK(k.open("", small) == errc::not_found);
+}

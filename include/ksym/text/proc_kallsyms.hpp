@@ -137,19 +137,18 @@ class proc_kallsyms {
 public:
     /// Checks every line. A malformed one gives `corrupt` at its byte
     /// offset; mixed address widths likewise. An empty text gives `not_found`.
-    constexpr status open(std::string_view text) { return parse(text, {}, 0); }
+    constexpr status open(std::string_view text) { return parse(text, {}, 0, false); }
 
     /// 64-bit words open(text, storage) needs for `text`: about 4.25 a line.
     [[nodiscard]] static constexpr std::size_t storage_words(std::string_view text) noexcept {
         return words_for(detail::count_lines(text));
     }
 
-    /// open(text) and build() in one pass over the text: `storage` holds at
-    /// least storage_words(text) words (else `capacity`).
+    /// open(text) and build() in one pass over the text. `storage` holds
+    /// storage_words(text) words, or more; fewer give `capacity` (at the
+    /// first line that does not fit). The text is not counted again here.
     constexpr status open(std::string_view text, std::span<std::uint64_t> storage) {
-        const std::size_t cap = detail::count_lines(text);
-        if (storage.size() < words_for(cap)) return {errc::capacity};
-        return parse(text, storage, cap);
+        return parse(text, storage, lines_for(storage.size()), true);
     }
 
     /// Lines (symbols) in the text.
@@ -167,7 +166,7 @@ public:
     /// parsing the text opened by open(text) again.
     constexpr status build(std::span<std::uint64_t> storage) {
         if (storage.size() < index_words()) return {errc::capacity};
-        return parse(text_, storage, lines_);
+        return parse(text_, storage, lines_, true);
     }
 
     /// The symbol named `name`: the kernel image's before any module's, then
@@ -273,6 +272,16 @@ private:
         const auto w = static_cast<unsigned>(std::bit_width(cap));
         return w > 3 ? w - 2 : 1;
     }
+    // The most lines `words` of storage index (words_for is monotonic).
+    static constexpr std::size_t lines_for(std::size_t words) noexcept {
+        std::size_t lo = 0, hi = words / 4;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo + 1) / 2;
+            if (words_for(mid) <= words) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
     // Addresses, line words and name keys, one each a line; a scratch line
     // for the sorts (then the address sample); the name buckets' ends.
     static constexpr std::size_t words_for(std::size_t cap) noexcept {
@@ -281,13 +290,12 @@ private:
 
     // One pass over the text: every line checked; with storage, the index
     // built as well (storage holds 4 * cap words, cap >= the lines).
-    constexpr status parse(std::string_view text, std::span<std::uint64_t> storage, std::size_t cap) {
+    constexpr status parse(std::string_view text, std::span<std::uint64_t> storage, std::size_t cap, bool index) {
         text_ = text;
         lines_ = 0;
         hidden_ = true;
         indexed_ = false;
         digits_ = 0;
-        const bool index = !storage.empty() || cap != 0;
         std::uint64_t* addr = index ? storage.data() : nullptr;
         std::uint64_t* info = index ? storage.data() + cap : nullptr;
         std::uint64_t* keys = index ? storage.data() + 2 * cap : nullptr;
@@ -296,7 +304,7 @@ private:
         const unsigned bits = bucket_bits(cap);
         const std::size_t buckets = std::size_t{1} << bits;
         std::uint64_t* ends = index ? storage.data() + 4 * cap : nullptr;
-        if (index) std::fill(ends, ends + buckets, std::uint64_t{0});
+        if (index && cap != 0) std::fill(ends, ends + buckets, std::uint64_t{0});
         std::size_t first_descent = 0;  // 0: in address order so far
         std::size_t n = 0;
         std::size_t pos = 0;
@@ -313,7 +321,7 @@ private:
             if (pos > 0xffffffffu - 32) return {errc::unsupported, pos};  // offsets are 32-bit in the index
             if (l.address != 0) hidden_ = false;
             if (index) {
-                if (n == cap) return {errc::capacity, pos};  // the text changed since it was counted
+                if (n == cap) return {errc::capacity, pos};
                 addr[n] = l.address;
                 info[n] = line_word(pos, l, s.module_hash);
                 keys[n] = std::uint64_t{s.name_hash} << 32 | (pos + digits + 3);
