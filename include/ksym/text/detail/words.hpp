@@ -77,12 +77,14 @@ KSYM_DETAIL_INLINE constexpr std::optional<std::uint32_t> hex8(std::uint64_t w) 
 }
 
 // One step of the name hash: a word of name bytes (zeros above the name's end).
+// A multiply a word keeps the chain through a name short; the final mix
+// brings the high bits (where a multiply leaves late bytes' effect) down.
 KSYM_DETAIL_INLINE constexpr std::uint64_t hash_step(std::uint64_t h, std::uint64_t w) noexcept {
-    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 29);
+    return (h ^ w) * 0x9e3779b97f4a7c15ull;
 }
 inline constexpr std::uint64_t hash_seed = 0x243f6a8885a308d3ull;
 KSYM_DETAIL_INLINE constexpr std::uint32_t hash_final(std::uint64_t h) noexcept {
+    h ^= h >> 32;
     h *= 0xbf58476d1ce4e5b9ull;
     return static_cast<std::uint32_t>(h >> 32);
 }
