@@ -106,8 +106,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The one-pass open answers as open + build does.
     ksym::proc_kallsyms one;
     static std::vector<std::uint64_t> storage1;
+    // storage_words counts newlines (empty lines too); index_words() is the
+    // exact need, and a word less does not do.
     storage1.assign(ksym::proc_kallsyms::storage_words(text), 0);
-    if (one.open(text, std::span(storage1).first(storage1.size() - 1)) != ksym::errc::capacity) __builtin_trap();
+    if (storage1.size() < k.index_words()) __builtin_trap();
+    if (one.open(text, std::span(storage1).first(k.index_words() - 1)) != ksym::errc::capacity) __builtin_trap();
+    if (!one.open(text, std::span(storage1).first(k.index_words())).ok() || one.size() != k.size()) __builtin_trap();
     if (!one.open(text, storage1).ok() || one.size() != k.size()) __builtin_trap();
     // Sizes: the gap to the next higher address of the same module.
     auto want_size = [&](const ksym::kallsyms_line& l) {
