@@ -9,11 +9,13 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "ksym/core/errc.hpp"
 #include "ksym/core/result.hpp"
 #include "ksym/elf/elf_file.hpp"
 #include "ksym/kallsyms/layout.hpp"
+#include "ksym/text/detail/words.hpp"
 #include "ksym/text/nm_text.hpp"
 #include "ksym/vmcoreinfo/vmcoreinfo.hpp"
 
@@ -115,6 +117,51 @@ constexpr std::string_view fixed_name_field(std::string_view line) noexcept {
 }
 }  // namespace detail
 
+namespace detail {
+// True if any byte of `w` is a newline.
+constexpr bool has_newline(std::uint64_t w) noexcept {
+    const std::uint64_t x = w ^ (ones * '\n');
+    return ((x - ones) & ~x & highs) != 0;
+}
+// The first eight bytes of a name (fewer, zeros above, if it is shorter).
+constexpr std::uint64_t name_head(std::string_view s, std::size_t at, std::size_t len) noexcept {
+    const std::size_t n = len < 8 ? len : 8;
+    const std::uint64_t w = at + 8 <= s.size() ? load_word(s.data() + at) : load_word(s.data() + at, s.size() - at);
+    return n == 8 ? w : w & ((std::uint64_t{1} << (8 * n)) - 1);
+}
+// Each array and anchor name's length and head: most lines of a map are
+// ruled out by these two integers.
+inline constexpr auto locate_heads = [] {
+    std::array<std::pair<std::size_t, std::uint64_t>, locate_names> h{};
+    for (std::size_t i = 0; i < locate_names; ++i) h[i] = {locate_name(i).size(), name_head(locate_name(i), 0, locate_name(i).size())};
+    return h;
+}();
+// The offset past the line at `pos` if it is "ADDR T name\n" (16 or 8
+// address digits) with a name whose length and first eight bytes are no
+// array's or anchor's: such a line is skipped by finding its name's end a
+// word at a time. 0 for any other line, which the caller reads whole (as it
+// reads a line naming one).
+constexpr std::size_t skip_map_line(std::string_view text, std::size_t pos) noexcept {
+    for (const std::size_t d : {std::size_t{16}, std::size_t{8}}) {
+        if (pos + d + 3 >= text.size() || text[pos + d] != ' ' || text[pos + d + 2] != ' ' || text[pos + d + 1] == '\n')
+            continue;
+        // The address field and the blanks must all be this line's.
+        if (has_newline(load_word(text.data() + pos)) || (d == 16 && has_newline(load_word(text.data() + pos + 8))))
+            return 0;
+        const std::size_t name_at = pos + d + 3;
+        const std::size_t end = find_stop<name_stops>(text, name_at);
+        const std::size_t len = end - name_at;
+        if (len == 0 || end == text.size() || text[end] != '\n') return 0;
+        if (len >= 64 || !((locate_lengths >> len) & 1)) return end + 1;
+        const std::uint64_t head = name_head(text, name_at, len);
+        for (const auto& [l, h] : locate_heads)
+            if (l == len && h == head) return 0;
+        return end + 1;
+    }
+    return 0;
+}
+}  // namespace detail
+
 /// Stage 1 from System.map or `nm -n` text, in one pass over the text that
 /// parses only the lines it needs: each line's name is compared (by length
 /// first) with the array and anchor names, and a line that names one is
@@ -127,6 +174,11 @@ constexpr std::string_view fixed_name_field(std::string_view line) noexcept {
     std::size_t pos = 0;
     bool first = true;
     while (pos < text.size()) {
+        if (!first)
+            if (const std::size_t next = detail::skip_map_line(text, pos)) {
+                pos = next;
+                continue;
+            }
         std::size_t end = text.find('\n', pos);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(pos, end - pos);
