@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -152,24 +153,35 @@ private:
 /// Output in /proc/kallsyms format, built in memory and written at once.
 class line_buffer {
 public:
+    line_buffer() = default;
+    line_buffer(const line_buffer&) = delete;
+    line_buffer& operator=(const line_buffer&) = delete;
+    ~line_buffer() {
+        if (buf_ != nullptr) ::munmap(buf_, size_);
+    }
     void add(const ksym::symbol& s, int digits) {
-        if (size_ - used_ < ksym::max_kallsyms_line) grow(std::max(2 * size_, used_ + (std::size_t{1} << 20)));
-        used_ += ksym::write_kallsyms_line(s, digits, buf_.get() + used_);
+        if (size_ - used_ < ksym::max_kallsyms_line) grow(std::max(2 * size_, used_ + (std::size_t{1} << 21)));
+        used_ += ksym::write_kallsyms_line(s, digits, buf_ + used_);
     }
     void reserve(std::size_t lines) { grow(std::max(size_, lines * 48 + ksym::max_kallsyms_line)); }
-    void write(std::FILE* f) const { std::fwrite(buf_.get(), 1, used_, f); }
+    void write(std::FILE* f) const { std::fwrite(buf_, 1, used_, f); }
 
 private:
-    // Left uninitialised: every byte written out is written first (a
-    // string's resize would clear megabytes only to overwrite them).
+    // Megabytes written once: mapped in huge pages where the kernel offers
+    // them (a few faults instead of one a 4 KiB page), never cleared first.
     void grow(std::size_t size) {
         if (size <= size_) return;
-        std::unique_ptr<char[]> b(new char[size]);
-        if (used_ != 0) std::memcpy(b.get(), buf_.get(), used_);
-        buf_ = std::move(b);
+        size = (size + (std::size_t{2} << 20) - 1) & ~((std::size_t{2} << 20) - 1);
+        void* m = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) throw std::bad_alloc();
+        ::madvise(m, size, MADV_HUGEPAGE);
+        auto* b = static_cast<char*>(m);
+        if (used_ != 0) std::memcpy(b, buf_, used_);
+        if (buf_ != nullptr) ::munmap(buf_, size_);
+        buf_ = b;
         size_ = size;
     }
-    std::unique_ptr<char[]> buf_;
+    char* buf_ = nullptr;
     std::size_t size_ = 0;
     std::size_t used_ = 0;
 };
