@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -151,38 +152,53 @@ private:
 };
 
 /// Output in /proc/kallsyms format, built in memory and written at once.
-class line_buffer {
+/// Megabytes of scratch written once: anonymous memory advised for huge
+/// pages where the kernel offers them (a few faults instead of one a 4 KiB
+/// page), never cleared first, grown in 2 MiB steps keeping its contents.
+class huge_buffer {
 public:
-    line_buffer() = default;
-    line_buffer(const line_buffer&) = delete;
-    line_buffer& operator=(const line_buffer&) = delete;
-    ~line_buffer() {
-        if (buf_ != nullptr) ::munmap(buf_, size_);
+    huge_buffer() = default;
+    huge_buffer(const huge_buffer&) = delete;
+    huge_buffer& operator=(const huge_buffer&) = delete;
+    ~huge_buffer() {
+        if (data_ != nullptr) ::munmap(data_, size_);
     }
-    void add(const ksym::symbol& s, int digits) {
-        if (size_ - used_ < ksym::max_kallsyms_line) grow(std::max(2 * size_, used_ + (std::size_t{1} << 21)));
-        used_ += ksym::write_kallsyms_line(s, digits, buf_ + used_);
-    }
-    void reserve(std::size_t lines) { grow(std::max(size_, lines * 48 + ksym::max_kallsyms_line)); }
-    void write(std::FILE* f) const { std::fwrite(buf_, 1, used_, f); }
-
-private:
-    // Megabytes written once: mapped in huge pages where the kernel offers
-    // them (a few faults instead of one a 4 KiB page), never cleared first.
-    void grow(std::size_t size) {
+    void grow(std::size_t size, std::size_t keep) {
         if (size <= size_) return;
         size = (size + (std::size_t{2} << 20) - 1) & ~((std::size_t{2} << 20) - 1);
         void* m = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED) throw std::bad_alloc();
         ::madvise(m, size, MADV_HUGEPAGE);
-        auto* b = static_cast<char*>(m);
-        if (used_ != 0) std::memcpy(b, buf_, used_);
-        if (buf_ != nullptr) ::munmap(buf_, size_);
-        buf_ = b;
+        if (keep != 0) std::memcpy(m, data_, keep);
+        if (data_ != nullptr) ::munmap(data_, size_);
+        data_ = static_cast<char*>(m);
         size_ = size;
     }
-    char* buf_ = nullptr;
+    [[nodiscard]] char* data() const { return data_; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    /// The buffer as `n` words (grown to hold them; the contents are not kept).
+    std::span<std::uint64_t> words(std::size_t n) {
+        grow(n * sizeof(std::uint64_t), 0);
+        return {reinterpret_cast<std::uint64_t*>(data_), n};
+    }
+
+private:
+    char* data_ = nullptr;
     std::size_t size_ = 0;
+};
+
+class line_buffer {
+public:
+    void add(const ksym::symbol& s, int digits) {
+        if (buf_.size() - used_ < ksym::max_kallsyms_line)
+            buf_.grow(std::max(2 * buf_.size(), used_ + (std::size_t{1} << 21)), used_);
+        used_ += ksym::write_kallsyms_line(s, digits, buf_.data() + used_);
+    }
+    void reserve(std::size_t lines) { buf_.grow(lines * 48 + ksym::max_kallsyms_line, used_); }
+    void write(std::FILE* f) const { std::fwrite(buf_.data(), 1, used_, f); }
+
+private:
+    huge_buffer buf_;
     std::size_t used_ = 0;
 };
 

@@ -4,7 +4,6 @@
 //   ksym info [--kallsyms FILE]              what the listing holds
 #include <cinttypes>
 #include <cstdio>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,11 +20,10 @@ namespace {
 // Reads and checks the listing, indexing it in the same pass; 0 or the exit status after one line on stderr.
 // Without `index`, the listing is only checked (dump and info need no lookups).
 // The index storage is left uninitialised: the open writes all it reads.
-int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, std::unique_ptr<std::uint64_t[]>* index) {
+int open_listing(const char* path, file_text& text, ksym::proc_kallsyms& k, huge_buffer* index) {
     if (!text.open(path)) return fail(path, std::strerror(errno));
-    const std::size_t words = index ? ksym::proc_kallsyms::storage_words(text.view()) : 0;
-    if (index) index->reset(new std::uint64_t[words]);
-    if (ksym::status s = index ? k.open(text.view(), std::span(index->get(), words)) : k.open(text.view()); !s) {
+    const auto words = [&] { return index->words(ksym::proc_kallsyms::storage_words(text.view())); };
+    if (ksym::status s = index ? k.open(text.view(), words()) : k.open(text.view()); !s) {
         if (s == ksym::errc::not_found) return fail(path, "empty");
         return fail(path, "not /proc/kallsyms text", s);
     }
@@ -47,7 +45,7 @@ void print(const ksym::symbol& s, std::uint64_t offset, unsigned digits) {
 int live_lookup(const char* path, const std::vector<const char*>& queries) {
     file_text text;
     ksym::proc_kallsyms k;
-    std::unique_ptr<std::uint64_t[]> index;
+    huge_buffer index;
     if (const int rc = open_listing(path, text, k, &index)) return rc;
     int status = 0;
     for (const char* q : queries) {
