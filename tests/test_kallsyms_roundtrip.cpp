@@ -13,6 +13,8 @@
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
+#include "ksym/memory/segment_map.hpp"
+#include "bulk_check.hpp"
 #include "synthetic.hpp"
 
 using ksym::address_encoding;
@@ -148,6 +150,8 @@ void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::
     });
     REQUIRE(s.ok());
     CHECK(i == want.size());
+    // The bulk decode gives what the walk gives.
+    ksym_test::check_bulk(*table);
 
     check_lookups(*table, via::table, want);
     check_lookups(*table, via::index, want);

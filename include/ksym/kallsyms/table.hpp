@@ -301,6 +301,86 @@ public:
         return {};
     }
 
+    /// Bytes decode_range(first, last, ...) writes into `names_out`: every
+    /// name of symbols [first, last) with its NUL, which is the sum of the
+    /// lengths of their tokens (the type letter stands in for the NUL). A
+    /// pass over the names stream that copies no text, so a caller can
+    /// size the output exactly, as ZSTD_getFrameContentSize sizes a
+    /// frame's. Exact for every range decode_range accepts; `corrupt` for a
+    /// malformed record header (a name decode_range rejects for its length
+    /// or for having no text may be counted here all the same).
+    constexpr result<std::size_t> names_bytes(std::uint32_t first, std::uint32_t last) {
+        if (first > last || last > n_) return status{errc::invalid_argument};
+        if (first == last) return std::size_t{0};
+        auto start = seek(first);
+        if (!start) return start.error();
+        std::uint64_t off = *start;
+        std::size_t total = 0;
+        for (std::uint32_t i = first; i < last;) {
+            // Records wholly in the window: the token lengths of every byte
+            // of the stretch, less those of the header bytes, so that the
+            // only serial walk is over headers (no loop a record whose exit
+            // the branch predictor cannot learn).
+            const std::size_t avail = names_.available(off);
+            const std::byte* p = names_.data_at(off);
+            std::size_t pos = 0, headers = 0;
+            while (i < last && pos < avail) {
+                detail::record r;
+                if (detail::parse_record(p + pos, avail - pos, r) != detail::parse_state::ok || r.size() > avail - pos)
+                    break;
+                headers += tokens_.length(static_cast<std::uint8_t>(p[pos]));
+                if (r.hdr == 2) headers += tokens_.length(static_cast<std::uint8_t>(p[pos + 1]));
+                pos += r.size();
+                ++i;
+            }
+            total += detail::token_bytes(tokens_, p, pos) - headers;
+            off += pos;
+            if (i < last) {
+                // A record at the window's edge, or a bad one: the checked path.
+                detail::record r;
+                auto rec = names_.body(br_, off, names::sequential, r);
+                if (!rec) return rec.error();
+                total += detail::token_bytes(tokens_, rec->data(), rec->size());
+                off += r.size();
+                ++i;
+            }
+        }
+        return total;
+    }
+    /// names_bytes over the whole table.
+    constexpr result<std::size_t> names_bytes() { return names_bytes(0, n_); }
+
+    /// Bulk decode of symbols [first, last): the names, NUL-terminated and
+    /// packed one after the other in table order, into `names_out`; symbol
+    /// first + k's address into addresses[k] and, when `types` is not
+    /// empty, its nm type into types[k]. Returns the bytes of `names_out` used
+    /// (names_bytes(first, last)); bytes after them may have been
+    /// overwritten. Gives for each symbol exactly the name, type and address
+    /// for_each does, and fails where for_each fails (the same address-order
+    /// and marker checks, `corrupt` for a name longer than
+    /// name_buffer_size - 1 where for_each's name buffer gives `capacity`).
+    ///
+    /// No per-symbol buffer, visitor or size: each record is expanded
+    /// straight into `names_out` with one 16-byte copy per token, and addresses
+    /// are decoded in one pass (in place when the reader lends its memory).
+    /// `capacity` when `addresses` or a non-empty `types` holds fewer than
+    /// last - first entries or `names_out` fewer than the names need; nothing is
+    /// ever written outside the spans.
+    constexpr result<std::size_t> decode_range(std::uint32_t first, std::uint32_t last, std::span<char> names_out,
+                                               std::span<std::uint64_t> addresses, std::span<char> types = {}) {
+        if (first > last || last > n_) return status{errc::invalid_argument};
+        const std::uint32_t count = last - first;
+        if (addresses.size() < count || (!types.empty() && types.size() < count)) return status{errc::capacity};
+        if (count == 0) return std::size_t{0};
+        if (status s = bulk_addresses(first, addresses.first(count)); !s) return s;
+        return bulk_names(first, last, names_out, types.empty() ? nullptr : types.data());
+    }
+    /// decode_range over the whole table.
+    constexpr result<std::size_t> decode_all(std::span<char> names_out, std::span<std::uint64_t> addresses,
+                                             std::span<char> types = {}) {
+        return decode_range(0, n_, names_out, addresses, types);
+    }
+
     /// The symbol named `name` (without its type letter). With
     /// kallsyms_seqs_of_names this is a binary search (the kernel's
     /// kallsyms_lookup_names); without, a scan in table order (its pre-6.2
@@ -497,6 +577,83 @@ private:
         }
         sym.name = std::string_view(buf.data(), n);
         return r.size();
+    }
+
+    // decode_range's addresses: decoded in one pass, from the reader's own
+    // memory when it lends it, else read 128 entries at a time; then the
+    // order check for_each makes.
+    constexpr status bulk_addresses(std::uint32_t first, std::span<std::uint64_t> out) {
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
+        const std::uint64_t at = detail::address_array<Format>(fmt_) + std::uint64_t{first} * width;
+        if (auto v = br_.view(at, out.size() * width); !v.empty()) {
+            detail::decode_addresses<Arch, Format>(fmt_, v.data(), at, out);
+        } else if (status s = detail::read_addresses<Format>(br_, fmt_, first, out); !s) {
+            return s;
+        }
+        // An or-reduction, not an early exit: no branch per entry to mispredict.
+        bool unsorted = false;
+        for (std::size_t k = 1; k < out.size(); ++k) unsorted |= out[k] < out[k - 1];
+        if (unsorted) {
+            for (std::size_t k = 1; k < out.size(); ++k)
+                if (out[k] < out[k - 1]) return {errc::corrupt, at + k * width};
+        }
+        return {};
+    }
+
+    // decode_range's names. Records wholly inside the names window (all of
+    // them, when the reader lends its memory) are parsed in place; the
+    // others take the checked path, which refills the window.
+    constexpr result<std::size_t> bulk_names(std::uint32_t first, std::uint32_t last, std::span<char> out,
+                                             char* types) {
+        auto start = seek(first);
+        if (!start) return start.error();
+        std::uint64_t off = *start;
+        std::size_t pos = 0;  // bytes of `out` used
+        // Real tables: every token has text and fits its slot, so a record
+        // is one slot copy per token with no per-token check.
+        bool all_fit = tokens_.max_length() <= token_table::pad;
+        for (std::size_t t = 0; all_fit && t < 256; ++t) all_fit = tokens_.length(static_cast<std::uint8_t>(t)) != 0;
+        std::uint32_t next_marker = (first / marker_stride_ + 1) * marker_stride_;
+        marker_run run;
+        for (std::uint32_t i = first; i < last;) {
+            const std::uint32_t stop = std::min(last, next_marker);
+            if (all_fit) {
+                const std::size_t avail = names_.available(off);
+                const detail::bulk_step st = detail::expand_records(tokens_, names_.data_at(off), avail, stop - i,
+                                                                    out.data() + pos, out.size() - pos,
+                                                                    types ? types + (i - first) : nullptr);
+                off += st.in;
+                pos += st.out;
+                i += st.records;
+            }
+            if (i < stop) {
+                // One record through the checked path: a window edge, a
+                // record the fast loop declined, or the output's end.
+                char type = 0;
+                detail::record r;
+                auto rec = names_.body(br_, off, names::sequential, r);
+                if (!rec) return rec.error();
+                const std::size_t room = std::min(out.size() - pos, name_buffer_size);
+                auto n = detail::expand(tokens_, *rec, out.subspan(pos, room), type, fmt_.layout.names + off);
+                if (!n) {
+                    // A name that outgrew name_buffer_size, not the output.
+                    if (n.error().code() == errc::capacity && room == name_buffer_size)
+                        return status{errc::corrupt, fmt_.layout.names + off};
+                    return n.error();
+                }
+                if (types) types[i - first] = type;
+                pos += *n + 1;
+                off += r.size();
+                ++i;
+            }
+            if (i == next_marker && i < last) {
+                next_marker += marker_stride_;
+                auto m = run.get(*this, i / marker_stride_);
+                if (!m) return m.error();
+                if (*m != off) return status{errc::corrupt, fmt_.layout.markers.value_or(fmt_.layout.names)};
+            }
+        }
+        return pos;
     }
 
     // Distance from `at` to the first address above it among symbols

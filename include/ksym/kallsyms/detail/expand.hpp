@@ -11,6 +11,7 @@
 #include "ksym/core/result.hpp"
 #include "ksym/kallsyms/format.hpp"
 #include "ksym/kallsyms/token_table.hpp"
+#include "ksym/symbols/symbol.hpp"
 
 namespace ksym::detail {
 
@@ -103,6 +104,80 @@ inline constexpr std::size_t expand_npos = static_cast<std::size_t>(-1);
     out[n] = '\0';
     type = tokens.padded(t0)[0];
     return n;
+}
+
+/// Sum of the lengths of the tokens the `n` bytes at `p` name. Eight bytes
+/// a step into four sums: the loads, not a chain of adds, bound it.
+constexpr std::size_t token_bytes(const token_table& tokens, const std::byte* p, std::size_t n) noexcept {
+    std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+    const auto len = [&](std::size_t j) { return std::size_t{tokens.length(static_cast<std::uint8_t>(p[j]))}; };
+    for (; k + 8 <= n; k += 8) {
+        s0 += len(k) + len(k + 4);
+        s1 += len(k + 1) + len(k + 5);
+        s2 += len(k + 2) + len(k + 6);
+        s3 += len(k + 3) + len(k + 7);
+    }
+    for (; k < n; ++k) s0 += len(k);
+    return s0 + s1 + s2 + s3;
+}
+
+/// What expand_records did: records expanded, stream bytes consumed,
+/// output bytes written (names and their NULs).
+struct bulk_step {
+    std::uint32_t records = 0;
+    std::size_t in = 0;
+    std::size_t out = 0;
+};
+
+/// The bulk decoder's loop: expands up to `count` whole records from the
+/// stream bytes [in, in + avail) into `out` (out_size bytes), each name
+/// followed by its NUL and its type letter into types[k] (when not null).
+/// For tables where every token has text and fits its slot (the caller
+/// checks): each token is one fixed 16-byte copy, and the only checks are
+/// once a record (header, room for a slot per token, name length). Stops
+/// before the first record that is not wholly in `in`, has a two-byte or
+/// bad header, would not fit with its slot slack, or names more than
+/// name_buffer_size - 1 characters: the caller's checked path decides those.
+[[gnu::always_inline]] constexpr bulk_step expand_records(const token_table& tokens, const std::byte* in,
+                                                         std::size_t avail, std::uint32_t count, char* out,
+                                                         std::size_t out_size, char* types) noexcept {
+    constexpr std::size_t pad = token_table::pad;
+    bulk_step st;
+    std::size_t i = 0, o = 0;
+    std::uint32_t k = 0;
+    for (; k < count; ++k) {
+        if (i >= avail) break;
+        const auto len = static_cast<std::uint8_t>(in[i]);
+        // A two-byte header has bit 7 set; 0 is corrupt: both to the checked path.
+        if (len == 0 || len >= 0x80 || len >= avail - i) break;
+        if (std::size_t{len} * pad + 1 > out_size - o) break;
+        const std::byte* rec = in + i + 1;
+        char* name = out + o;
+        const auto t0 = static_cast<std::uint8_t>(rec[0]);
+        std::copy_n(tokens.padded_tail(t0).data(), pad, name);
+        std::size_t n = tokens.length(t0) - std::size_t{1};
+        // Tried: a fixed group of 8 tokens a trip, those past the record
+        // counted as empty, so that the loop's exit is predictable: 25 %
+        // slower (the masked lengths and the wasted copies cost more than
+        // the mispredicted exit).
+        for (std::size_t j = 1; j < len; ++j) {
+            // The length is loaded before the copy: a store through `name`
+            // could alias the table, and would order the load.
+            const auto t = static_cast<std::uint8_t>(rec[j]);
+            const std::size_t tl = tokens.length(t);
+            std::copy_n(tokens.padded(t).data(), pad, name + n);
+            n += tl;
+        }
+        if (n >= name_buffer_size) break;
+        name[n] = '\0';
+        if (types) types[k] = tokens.padded(t0)[0];
+        i += std::size_t{len} + 1;
+        o += n + 1;
+    }
+    st.records = k;
+    st.in = i;
+    st.out = o;
+    return st;
 }
 
 /// strcmp-like comparison of the name `rec` spells (type letter dropped)
