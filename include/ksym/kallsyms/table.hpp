@@ -322,7 +322,7 @@ public:
             // only serial walk is over headers (no loop a record whose exit
             // the branch predictor cannot learn).
             const std::size_t avail = names_.available(off);
-            const std::byte* p = names_.data_at(off);
+            const std::byte* p = avail != 0 ? names_.data_at(off) : nullptr;
             std::size_t pos = 0, headers = 0;
             while (i < last && pos < avail) {
                 detail::record r;
@@ -617,8 +617,7 @@ private:
         marker_run run;
         for (std::uint32_t i = first; i < last;) {
             const std::uint32_t stop = std::min(last, next_marker);
-            if (all_fit) {
-                const std::size_t avail = names_.available(off);
+            if (const std::size_t avail = names_.available(off); all_fit && avail != 0) {
                 const detail::bulk_step st = detail::expand_records(tokens_, names_.data_at(off), avail, stop - i,
                                                                     out.data() + pos, out.size() - pos,
                                                                     types ? types + (i - first) : nullptr);
