@@ -132,7 +132,7 @@ loaded_kernel& kernel() {
     return *k;
 }
 
-// A table opened in place (about 45 KiB: on the heap, not the stack).
+// A table opened in place (about 80 KiB: on the heap, not the stack).
 std::unique_ptr<table_t> open_table(loaded_kernel& k, const ksym::kallsyms_format& fmt) {
     auto t = std::make_unique<table_t>();
     if (!t->open(k.map, fmt)) std::abort();
