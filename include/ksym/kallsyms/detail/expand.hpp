@@ -136,11 +136,12 @@ struct bulk_step {
 /// stream bytes [in, in + avail) into `out` (out_size bytes), each name
 /// followed by its NUL and its type letter into types[k] (when not null).
 /// For tables where every token has text and fits its slot (the caller
-/// checks): each token is one fixed 16-byte copy, and the only checks are
-/// once a record (header, room for a slot per token, name length). Stops
-/// before the first record that is not wholly in `in`, has a two-byte or
-/// bad header, would not fit with its slot slack, or names more than
-/// name_buffer_size - 1 characters: the caller's checked path decides those.
+/// checks): each token is one fixed 16-byte copy, and a record costs one
+/// header check, one bound check (for `in` and `out` at once) and one
+/// name-length check. Stops before the first record that is not wholly in
+/// `in`, has a two-byte or bad header, might not fit with its slot slack,
+/// or names more than name_buffer_size - 1 characters: the caller's checked
+/// path decides those.
 [[gnu::always_inline]] constexpr bulk_step expand_records(const token_table& tokens, const std::byte* in,
                                                          std::size_t avail, std::uint32_t count, char* out,
                                                          std::size_t out_size, char* types) noexcept {
@@ -148,36 +149,45 @@ struct bulk_step {
     bulk_step st;
     std::size_t i = 0, o = 0;
     std::uint32_t k = 0;
-    for (; k < count; ++k) {
-        if (i >= avail) break;
-        const auto len = static_cast<std::uint8_t>(in[i]);
-        // A two-byte header has bit 7 set; 0 is corrupt: both to the checked path.
-        if (len == 0 || len >= 0x80 || len >= avail - i) break;
-        if (std::size_t{len} * pad + 1 > out_size - o) break;
-        const std::byte* rec = in + i + 1;
-        char* name = out + o;
-        const auto t0 = static_cast<std::uint8_t>(rec[0]);
-        std::copy_n(tokens.padded_tail(t0).data(), pad, name);
-        std::size_t n = tokens.length(t0) - std::size_t{1};
-        // Tried on amd64 7.2, each slower than this loop: a fixed group of
-        // 8 tokens a trip with those past the record counted as empty, so
-        // that the loop's exit is predictable (+25 %); two tokens a trip
-        // with an odd last one masked (+12 %); 8-byte copies with a second
-        // for tokens over 8 bytes, to split fewer stores across cache lines
-        // (+20 %). The work a token, not the mispredicted exit, bounds it.
-        for (std::size_t j = 1; j < len; ++j) {
-            // The length is loaded before the copy: a store through `name`
-            // could alias the table, and would order the load.
-            const auto t = static_cast<std::uint8_t>(rec[j]);
-            const std::size_t tl = tokens.length(t);
-            std::copy_n(tokens.padded(t).data(), pad, name + n);
-            n += tl;
+    // In stretches of the stream whose every byte, were it a token, would
+    // still fit its slot in the output: a record then needs one bound
+    // check, which also keeps it inside `in` (lim < avail, so in[i] with
+    // i <= lim is readable, and a record ends at lim at the latest).
+    while (k < count && avail > 1) {
+        const std::size_t room = out_size - o;
+        const std::size_t lim = std::min(avail - 1, i + (room == 0 ? 0 : (room - 1) / pad));
+        const std::uint32_t k0 = k;
+        for (; k < count; ++k) {
+            const auto len = static_cast<std::uint8_t>(in[i]);
+            // A two-byte header has bit 7 set and 0 is corrupt: both (one
+            // compare) to the checked path, as is a record past lim.
+            if (static_cast<std::uint8_t>(len - 1) >= 0x7f || len >= lim - i) break;
+            const std::byte* rec = in + i + 1;
+            char* name = out + o;
+            const auto t0 = static_cast<std::uint8_t>(rec[0]);
+            std::copy_n(tokens.padded_tail(t0).data(), pad, name);
+            std::size_t n = tokens.length(t0) - std::size_t{1};
+            // Tried on amd64 7.2, each slower than this loop: a fixed group of
+            // 8 tokens a trip with those past the record counted as empty, so
+            // that the loop's exit is predictable (+25 %); two tokens a trip
+            // with an odd last one masked (+12 %); 8-byte copies with a second
+            // for tokens over 8 bytes, to split fewer stores across cache lines
+            // (+20 %). The work a token, not the mispredicted exit, bounds it.
+            for (std::size_t j = 1; j < len; ++j) {
+                // The length is loaded before the copy: a store through `name`
+                // could alias the table, and would order the load.
+                const auto t = static_cast<std::uint8_t>(rec[j]);
+                const std::size_t tl = tokens.length(t);
+                std::copy_n(tokens.padded(t).data(), pad, name + n);
+                n += tl;
+            }
+            if (n >= name_buffer_size) break;
+            name[n] = '\0';
+            if (types) types[k] = tokens.padded(t0)[0];
+            i += std::size_t{len} + 1;
+            o += n + 1;
         }
-        if (n >= name_buffer_size) break;
-        name[n] = '\0';
-        if (types) types[k] = tokens.padded(t0)[0];
-        i += std::size_t{len} + 1;
-        o += n + 1;
+        if (k == k0) break;  // no progress: the caller's checked path
     }
     st.records = k;
     st.in = i;
