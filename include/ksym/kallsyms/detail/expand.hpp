@@ -110,17 +110,23 @@ inline constexpr std::size_t expand_npos = static_cast<std::size_t>(-1);
 }
 
 /// Sum of the lengths of the tokens the `n` bytes at `p` name. Eight bytes
-/// a step into four sums: the loads, not a chain of adds, bound it.
+/// are assembled into one word (one load) and looked up from it, into four
+/// sums: g++ 12 vectorised the plain byte loop into slower shuffles
+/// through the stack, and the loads, not a chain of adds, should bound it.
 constexpr std::size_t token_bytes(const token_table& tokens, const std::byte* p, std::size_t n) noexcept {
     std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
-    const auto len = [&](std::size_t j) { return std::size_t{tokens.length(static_cast<std::uint8_t>(p[j]))}; };
+    const auto len = [&](std::uint64_t w, unsigned byte) {
+        return std::size_t{tokens.length(static_cast<std::uint8_t>(w >> (8 * byte)))};
+    };
     for (; k + 8 <= n; k += 8) {
-        s0 += len(k) + len(k + 4);
-        s1 += len(k + 1) + len(k + 5);
-        s2 += len(k + 2) + len(k + 6);
-        s3 += len(k + 3) + len(k + 7);
+        std::uint64_t w = 0;
+        for (unsigned b = 0; b < 8; ++b) w |= std::uint64_t{static_cast<std::uint8_t>(p[k + b])} << (8 * b);
+        s0 += len(w, 0) + len(w, 4);
+        s1 += len(w, 1) + len(w, 5);
+        s2 += len(w, 2) + len(w, 6);
+        s3 += len(w, 3) + len(w, 7);
     }
-    for (; k < n; ++k) s0 += len(k);
+    for (; k < n; ++k) s0 += tokens.length(static_cast<std::uint8_t>(p[k]));
     return s0 + s1 + s2 + s3;
 }
 
