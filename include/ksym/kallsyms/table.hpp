@@ -557,7 +557,7 @@ private:
 
     constexpr result<std::uint64_t> marker(std::uint32_t m) {
         if (Format::marker_bytes(fmt_) == 0) return std::uint64_t{aux_[m]};
-        if (std::size_t{m} * Format::marker_bytes(fmt_) < lent_markers_.size())
+        if ((std::size_t{m} + 1) * Format::marker_bytes(fmt_) <= lent_markers_.size())
             return load_n(lent_markers_.data() + std::size_t{m} * Format::marker_bytes(fmt_), Format::marker_bytes(fmt_),
                           Arch::byte_order);
         const std::uint64_t at = *fmt_.layout.markers + std::uint64_t{m} * Format::marker_bytes(fmt_);

@@ -30,7 +30,7 @@ struct name_search {
         std::array<std::byte, 4> raw{};
         const std::uint64_t at = *f.layout.seqs_of_names + std::uint64_t{k} * width;
         const std::byte* p = raw.data();
-        if (std::size_t{k} * width < t.lent_seqs_.size()) p = t.lent_seqs_.data() + std::size_t{k} * width;
+        if ((std::size_t{k} + 1) * width <= t.lent_seqs_.size()) p = t.lent_seqs_.data() + std::size_t{k} * width;
         else if (status s = t.br_.read_bytes(at, std::span(raw).first(width)); !s) return s;
         const std::uint64_t v = width == 3 ? load_n(p, 3, std::endian::big)
                                            : load_n(p, 4, Table::arch_type::byte_order);
