@@ -198,8 +198,9 @@ public:
         return detail::read_addresses<Format>(br_, fmt_, first, out);
     }
 
-    /// Symbol `i`: a marker read, at most 255 records skipped in one window,
-    /// the record expanded into `name`, its address and the next higher one.
+    /// Symbol `i`: a marker read, the records before it in its block skipped
+    /// (fewer than 16 once seek() has hints there, else up to 255), the
+    /// record expanded into `name`, its address and the next higher one.
     constexpr result<symbol> at(std::uint32_t i, std::span<char> name) {
         if (i >= n_) return status{errc::invalid_argument};
         auto off = seek(i);
@@ -207,22 +208,6 @@ public:
         return at_offset(i, *off, name);
     }
 
-private:
-    // at() for a record whose offset the caller has found.
-    constexpr result<symbol> at_offset(std::uint32_t i, std::uint64_t off, std::span<char> name) {
-        symbol sym;
-        sym.index = i;
-        if (status s = expand_at(off, name, sym, detail::names_stream<R, Arch>::random); !s) return s;
-        auto a = address_at(i);
-        if (!a) return a.error();
-        sym.address = *a;
-        auto next = next_higher(i + 1, *a);
-        if (!next) return next.error();
-        sym.size = *next;
-        return sym;
-    }
-
-public:
     /// Calls `visit(const symbol&)` for every symbol in table order. `visit`
     /// returns void, bool (false stops) or status (non-ok stops and is
     /// returned). Names land in `name`, valid during the call. This walk is
@@ -608,6 +593,20 @@ private:
             if (off - *m <= 0xffffu) h[j] = static_cast<std::uint16_t>(off - *m);
         }
         return names_.skip(br_, off, r % hint_stride);
+    }
+
+    // at() for a record whose offset the caller has found.
+    constexpr result<symbol> at_offset(std::uint32_t i, std::uint64_t off, std::span<char> name) {
+        symbol sym;
+        sym.index = i;
+        if (status s = expand_at(off, name, sym, detail::names_stream<R, Arch>::random); !s) return s;
+        auto a = address_at(i);
+        if (!a) return a.error();
+        sym.address = *a;
+        auto next = next_higher(i + 1, *a);
+        if (!next) return next.error();
+        sym.size = *next;
+        return sym;
     }
 
     // Expands the record at `off` into sym (type, name) through the checked
