@@ -52,7 +52,7 @@ int main() {
     ksym::buffer_reader mem(enc->blob, enc->base);
     auto format = ksym::resolve_format<ksym::arch::x86_64>(mem, enc->layout);
     if (!format) return fail("resolving the format", format.error());
-    static table_type table;  // about 45 KiB: opened in place, never copied
+    static table_type table;  // about 80 KiB: opened in place, never copied
     if (auto s = table.open(mem, *format); !s) return fail("opening the table", s);
 
     const std::string_view enc_name = to_string(table.format().encoding);

@@ -12,7 +12,7 @@ int show(ksym::buffer_reader& mem, std::string_view system_map, std::uint64_t ad
     if (!where) return 1;
     auto format = ksym::resolve_format<ksym::arch::x86_64>(mem, where->layout);  // 2. how to read them
     if (!format) return 1;
-    static table_type table;                                          // ~45 KiB: opened in place
+    static table_type table;                                          // ~80 KiB: opened in place
     if (!table.open(mem, *format)) return 1;                          // 3. the table
     ksym::name_buffer name;                                           // names land here; nothing allocates
     auto hit = table.find_by_address(addr, name);                     // ->sym {address, size, type, name}, ->offset

@@ -24,6 +24,8 @@ static_assert(ksym_test::check_symbols<table, synthetic_table>(192, 256, 32));
 static_assert(ksym_test::check_symbols<table, synthetic_table>(256, 300, 32));
 static_assert(ksym_test::check_walk<table, synthetic_table>(0, 300));
 static_assert(ksym_test::check_misses<table, synthetic_table>());
+static_assert(ksym_test::check_bulk<table, synthetic_table>(0, 300));
+static_assert(ksym_test::check_bulk<table, synthetic_table>(255, 257));
 
 }  // namespace
 
@@ -31,4 +33,5 @@ TEST_CASE("compile-time decoding, synthetic table: the same checks at run time, 
     CHECK(ksym_test::check_symbols<table, synthetic_table>(0, 300, 1));
     CHECK(ksym_test::check_walk<table, synthetic_table>(0, 300));
     CHECK(ksym_test::check_misses<table, synthetic_table>());
+    CHECK(ksym_test::check_bulk<table, synthetic_table>(0, 300));
 }

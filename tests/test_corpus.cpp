@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bulk_check.hpp"
 #include "ksym/kallsyms/index.hpp"
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/pipeline/kernel_image.hpp"
@@ -236,6 +237,7 @@ std::vector<decoded_symbol> check_table(Table& table, const ksym::kernel_image& 
     CHECK(type_diff == 0);
     MESSAGE(syms.size(), " symbols; ", documented, " documented type differences");
 
+    ksym_test::check_bulk(table);
     check_lookups(table, syms, "table as the CLI opens it");
     ksym::kallsyms_index<typename Table::reader_type, typename Table::arch_type> index;
     std::vector<std::uint64_t> storage(index.words_for(table));
@@ -334,6 +336,7 @@ void check_kernel(const std::string& id) {
             if (!same(sym, syms, static_cast<std::uint32_t>(i++))) ++bad;
         }).ok());
         CHECK(bad == 0);
+        ksym_test::check_bulk(*v);
         // Name lookup without seqs_of_names is a scan: every name through an
         // index, a sample through the table itself.
         check_lookups(*v, syms, "VMCOREINFO-style table", false);

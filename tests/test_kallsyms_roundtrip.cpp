@@ -13,6 +13,8 @@
 #include "ksym/kallsyms/resolve.hpp"
 #include "ksym/kallsyms/table.hpp"
 #include "ksym/memory/buffer_reader.hpp"
+#include "ksym/memory/segment_map.hpp"
+#include "bulk_check.hpp"
 #include "synthetic.hpp"
 
 using ksym::address_encoding;
@@ -148,6 +150,8 @@ void check_roundtrip_once(const std::vector<ksym::encoder_symbol>& input, ksym::
     });
     REQUIRE(s.ok());
     CHECK(i == want.size());
+    // The bulk decode gives what the walk gives.
+    ksym_test::check_bulk(*table);
 
     check_lookups(*table, via::table, want);
     check_lookups(*table, via::index, want);
@@ -382,4 +386,52 @@ TEST_CASE("markers that disagree with the names stream make the walk fail before
     std::uint32_t seen = 0;
     CHECK(table->for_each(buf, [&](const ksym::symbol&) { ++seen; }) == errc::corrupt);
     CHECK(seen == 256);
+}
+
+TEST_CASE("lookups through a lending reader answer exactly as through a copying one") {
+    // The lending path reads the address array, markers and seqs_of_names in
+    // place and skips the second seek of a name search; the copying path
+    // reads each through the reader. Every answer, error included, must agree.
+    for (auto enc : {address_encoding::absolute, address_encoding::base_relative, address_encoding::absolute_percpu,
+                     address_encoding::place_relative}) {
+        CAPTURE(static_cast<int>(enc));
+        ksym_test::synth_options so;
+        so.count = 1500;
+        so.percpu = enc == address_encoding::absolute_percpu ? 10 : 0;
+        so.long_names = 2;
+        ksym::encoder_options eo;
+        eo.encoding = enc;
+        eo.base = 0xffffffff82000000ull;
+        auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);
+        REQUIRE(t);
+        ksym::buffer_reader mem(t->blob, t->base);
+        ksym::segment_map<4> map;  // lends through reader_ref
+        REQUIRE(map.add(t->base, t->blob.size(), mem).ok());
+        copying_reader copier{mem};
+        auto lent = std::make_unique<ksym::kallsyms_table<ksym::segment_map<4>, ksym::arch::x86_64>>();
+        auto copied = std::make_unique<ksym::kallsyms_table<copying_reader, ksym::arch::x86_64>>();
+        REQUIRE(lent->open(map, t->format).ok());
+        REQUIRE(copied->open(copier, t->format).ok());
+        ksym::name_buffer a, b;
+        std::size_t bad = 0;
+        const auto same_sym = [](const auto& x, const auto& y) {
+            if (x.has_value() != y.has_value()) return false;
+            if (!x) return x.error() == y.error();
+            return *x == *y;
+        };
+        for (std::uint32_t k = 0; k < lent->size(); ++k) {
+            const auto& in = t->symbols[k];
+            if (!same_sym(lent->at(k, a), copied->at(k, b))) ++bad;
+            if (!same_sym(lent->find_by_name(in.name, a), copied->find_by_name(in.name, b))) ++bad;
+            for (const std::uint64_t probe : {in.address - 1, in.address, in.address + 1}) {
+                auto x = lent->find_by_address(probe, a);
+                auto y = copied->find_by_address(probe, b);
+                if (x.has_value() != y.has_value() || (x && (x->sym != y->sym || x->offset != y->offset)) ||
+                    (!x && x.error() != y.error()))
+                    ++bad;
+            }
+        }
+        CHECK(!lent->find_by_name("not_a_symbol", a).has_value());
+        CHECK(bad == 0);
+    }
 }

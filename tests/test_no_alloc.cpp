@@ -187,6 +187,56 @@ TEST_CASE("the kallsyms pipeline allocates nothing: resolve, open, iterate, inde
     }
 }
 
+namespace {
+// A reader that cannot lend: the decoder copies through its window.
+struct copying_reader {
+    ksym::buffer_reader inner;
+    ksym::status read(std::uint64_t addr, std::span<std::byte> out) const { return inner.read(addr, out); }
+};
+}  // namespace
+
+TEST_CASE("the bulk decode allocates nothing: names_bytes, decode_all, decode_range, lending or not") {
+    ksym_test::synth_options so;
+    so.count = 3000;
+    so.long_names = 3;
+    ksym::encoder_options eo;
+    eo.encoding = ksym::address_encoding::place_relative;
+    eo.base = 0xffffffff82000000ull;
+    auto t = ksym::encode_kallsyms(ksym_test::make_symbols(so), eo);  // the encoder may allocate
+    REQUIRE(t);
+    // The caller's output, sized before counting.
+    std::vector<char> names(3000 * ksym::name_buffer_size), types(3000);
+    std::vector<std::uint64_t> addrs(3000);
+    static ksym::kallsyms_table<ksym::segment_map<4>, ksym::arch::x86_64> lent_table;
+    static ksym::kallsyms_table<copying_reader, ksym::arch::x86_64> copied_table;
+    bool ok = true;
+    std::size_t allocs = 0;
+    {
+        alloc_scope scope;
+        ksym::buffer_reader mem(t->blob, t->base);
+        // Through a segment map (the reader stack a dump user has), which
+        // lends its memory; then through a reader that only copies.
+        ksym::segment_map<4> map;
+        ok &= map.add(t->base, t->blob.size(), mem).ok();
+        copying_reader copier{mem};
+        auto fmt = ksym::resolve_format<ksym::arch::x86_64>(map, t->layout);
+        ok &= fmt.has_value();
+        const auto bulk = [&](auto& table, auto& reader) {
+            if (!fmt || !table.open(reader, *fmt).ok()) return false;
+            auto need = table.names_bytes();
+            auto got = table.decode_all(names, addrs, types);
+            return need.has_value() && *need <= names.size() && got.has_value() && *got == *need &&
+                   table.decode_range(100, 2900, names, addrs).has_value() &&
+                   table.decode_all(std::span(names).first(10), addrs).error() == ksym::errc::capacity;
+        };
+        ok &= bulk(lent_table, map);
+        ok &= bulk(copied_table, copier);
+        allocs = scope.count();
+    }
+    CHECK(ok);
+    CHECK(allocs == 0);
+}
+
 TEST_CASE("BTF open, queries and module layouts allocate nothing") {
     // Blobs are made (synthetic) or read (the running kernel's) outside the measured region.
     std::vector<std::vector<std::byte>> blobs;

@@ -7,8 +7,12 @@
 // work into ranges that fit (about 700,000 clang steps for 64 symbols by
 // index; a table's open() is about 100,000).
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <span>
+#include <string_view>
 
 #include "ksym/core/errc.hpp"
 #include "ksym/memory/buffer_reader.hpp"
@@ -75,6 +79,32 @@ constexpr bool check_walk(std::uint32_t first, std::uint32_t last) {
     const ksym::status s =
         table.for_each_in(first, last, buf, [&](const ksym::symbol& sym) { return same<Data>(sym, k++); });
     return s.ok() && k == last;
+}
+
+// The bulk decode of symbols [first, last) into a buffer of exactly
+// names_bytes(): every name, type and address as the table holds them.
+template <class Table, class Data>
+constexpr bool check_bulk(std::uint32_t first, std::uint32_t last) {
+    ksym::buffer_reader mem(Data::blob, Data::base);
+    Table table;
+    if (!table.open(mem, Data::format) || last - first > 300) return false;
+    std::array<char, 16384> names{};
+    std::array<std::uint64_t, 300> addresses{};
+    std::array<char, 300> types{};
+    auto need = table.names_bytes(first, last);
+    if (!need || *need > names.size()) return false;
+    const std::size_t count = last - first;
+    auto got = table.decode_range(first, last, std::span(names).first(*need), std::span(addresses).first(count),
+                                  std::span(types).first(count));
+    if (!got || *got != *need) return false;
+    std::size_t p = 0;
+    for (std::uint32_t k = first; k < last; ++k) {
+        const expected_symbol& e = Data::symbols[k];
+        const std::string_view name(names.data() + p);
+        if (name != e.name || addresses[k - first] != e.address || types[k - first] != e.type) return false;
+        p += name.size() + 1;
+    }
+    return p == *got;
 }
 
 // What is not there is not found.

@@ -17,10 +17,18 @@
 //   find_by_address the first alias at that address). Indices for_each did
 //   not reach are unconstrained. A mismatch traps.
 //
+// The bulk decode answers for the same symbols: decode_range over the
+// symbols for_each yielded, into spans of exactly names_bytes() (heap
+// blocks of that size, so that AddressSanitizer sees a write one past),
+// must succeed and give each one's name, type and address; decode_all must
+// succeed when the walk covered the table and fail when the walk failed;
+// one byte less of names gives `capacity`.
+//
 // Two paths answer from the same bytes: buffer_reader lends its memory, so
 // the decoder reads it in place; a reader that cannot lend makes it copy
 // through its windows. Every table is also opened through such a reader, and
-// its open, walk and lookups must give exactly what the lending path gives.
+// its open, walk, lookups and bulk decode must give exactly what the lending
+// path gives.
 //
 // Beyond the walk, one rule needs no decoder: a record whose length byte is
 // invalid (0, or longer than any name) cannot be skipped. The target walks
@@ -124,6 +132,7 @@ public:
         // Deriving markers walks every record: it cannot have opened past one.
         if (t_.format().marker_bytes == 0 && bad_ < n) mismatch();
         probe_table(n, m);
+        check_bulk(n, m);
 
         // Again through an index, on tables small enough for a fixed buffer:
         // it is built from the same hostile bytes and must fail or answer as
@@ -140,12 +149,56 @@ private:
     // Reference: every symbol for_each yields, in order, until it stops.
     void walk() {
         ksym::name_buffer buf;
-        complete_ = t_.for_each(std::span(buf), [&](const ksym::symbol& s) {
+        walk_ok_ = t_.for_each(std::span(buf), [&](const ksym::symbol& s) {
             if (s.index != w_.size()) mismatch();
             check_name(s, buf);
             w_.push_back({s.address, s.size, s.type, std::string(s.name)});
             return w_.size() < walk_cap;
-        }).ok() && w_.size() == t_.size();
+        }).ok();
+        complete_ = walk_ok_ && w_.size() == t_.size();
+    }
+
+    // decode_range(first, last) into exactly sized heap blocks, against the
+    // walk; its status (ok when it matched).
+    ksym::errc bulk_range(std::uint32_t first, std::uint32_t last) {
+        auto need = t_.names_bytes(first, last);
+        if (!need) return need.error().code();
+        if (*need > (std::size_t{1} << 24)) return ksym::errc::capacity;  // beyond any table the walk covers
+        const std::size_t count = last - first;
+        std::vector<char> names(*need), types(count);
+        std::vector<std::uint64_t> addrs(count);
+        auto got = t_.decode_range(first, last, names, addrs, types);
+        if (!got) return got.error().code();
+        if (*got != *need) mismatch();
+        std::size_t p = 0;
+        for (std::uint32_t i = first; i < last && i < w_.size(); ++i) {
+            const walked& w = w_[i];
+            if (p + w.name.size() >= names.size() || std::string_view(names.data() + p, w.name.size()) != w.name ||
+                names[p + w.name.size()] != '\0' || addrs[i - first] != w.address || types[i - first] != w.type)
+                mismatch();
+            p += w.name.size() + 1;
+        }
+        if (last <= w_.size() && p != *got) mismatch();
+        if (*need > 0) {
+            std::vector<char> short_names(*need - 1);
+            if (t_.decode_range(first, last, short_names, addrs).error().code() != ksym::errc::capacity) mismatch();
+        }
+        return ksym::errc::ok;
+    }
+
+    void check_bulk(std::uint32_t n, std::uint32_t m) {
+        // Every symbol the walk yielded decodes in bulk, in one range and
+        // in two.
+        if (m > 0) {
+            if (bulk_range(0, m) != ksym::errc::ok) mismatch();
+            const auto cut = static_cast<std::uint32_t>(in_.probe % (m + 1));
+            if (bulk_range(0, cut) != ksym::errc::ok || bulk_range(cut, m) != ksym::errc::ok) mismatch();
+        }
+        // The whole table: where the walk failed, so does the bulk decode.
+        if (complete_ || !walk_ok_) {
+            const ksym::errc e = bulk_range(0, n);
+            if (complete_ != (e == ksym::errc::ok)) mismatch();
+        }
     }
 
     // The names stream walked without the decoder: the first record whose
@@ -317,6 +370,7 @@ private:
     const input& in_;
     std::vector<walked> w_;
     bool complete_ = false;
+    bool walk_ok_ = false;                    // for_each returned ok (stopped at walk_cap or the end)
     std::uint32_t bad_ = UINT32_MAX;          // first record with an invalid length header
     std::vector<std::size_t> block_start_;    // offset of records 0, 256, ... before it
 };
@@ -363,6 +417,18 @@ path_result run_path(Table& t, Reader& r, const ksym::kallsyms_format& f, std::u
     note(t.at(n - 1, std::span(buf)));
     note(t.find_by_address(probe, std::span(buf)));
     note(t.find_by_address(base + (probe & 0xffff), std::span(buf)));
+    // The bulk decode of the first symbols: status, names and addresses.
+    const std::uint32_t last = std::min(n, walk_cap);
+    if (auto need = t.names_bytes(0, last); need && *need <= (std::size_t{1} << 22)) {
+        std::string names(*need, '\0');
+        std::vector<std::uint64_t> addrs(last);
+        auto got = t.decode_range(0, last, std::span(names.data(), names.size()), addrs);
+        out.lookups.push_back(got ? "bulk " + names : "bulk error " + std::to_string(static_cast<int>(got.error().code())));
+        if (got)
+            for (const std::uint64_t a : addrs) out.lookups.push_back(std::to_string(a));
+    } else {
+        out.lookups.push_back(need ? "bulk too big" : "bulk error " + std::to_string(static_cast<int>(need.error().code())));
+    }
     if (!out.symbols.empty()) {
         const std::string name = out.symbols[static_cast<std::size_t>(probe % out.symbols.size())].name;
         note(t.find_by_name(name, std::span(buf)));
@@ -391,7 +457,7 @@ void compare_paths(const input& in, const ksym::kallsyms_format& f) {
 template <class Arch>
 void exercise(const input& in) {
     using table_t = ksym::kallsyms_table<ksym::buffer_reader, Arch>;
-    static table_t table;  // about 45 KiB, reopened for every format below
+    static table_t table;  // about 80 KiB, reopened for every format below
     ksym::buffer_reader r(in.mem, base);
 
     // Stage 2 from the layout, as a map or VMCOREINFO would give it.

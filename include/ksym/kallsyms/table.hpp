@@ -32,11 +32,17 @@ class kallsyms_index;
 
 /// A kallsyms table in target memory, decoded on demand.
 ///
-/// Construct it where it will live (it is about 45 KiB and never moves:
+/// Construct it where it will live (it is about 80 KiB and never moves:
 /// give it static storage where stacks are small), then open() it from a
 /// kallsyms_format. It reads through a window and keeps caches, so its
 /// lookups are not const and one table serves one thread at a time; for
 /// concurrent lookups build a kallsyms_index, whose lookups are const.
+/// A third of the object is seek hints (see seek()), which take a name
+/// search without an index from ~3.7 to ~1 µs on a 200k-symbol kernel.
+///
+/// When the reader lends its memory (LendingReader), open() keeps views of
+/// the address array, kallsyms_markers and kallsyms_seqs_of_names, and
+/// lookups read them in place: reopen the table after changing the reader.
 ///
 /// All input is hostile: counts, offsets and lengths are checked before use,
 /// loops are bounded by the symbol count, and bad data gives `corrupt` (or
@@ -73,7 +79,10 @@ public:
         marker_stride_ = 256;
         sample_stride_ = 0;
         sample_count_ = 0;
+        lent_addresses_ = lent_markers_ = lent_seqs_ = {};
         std::fill(aux_.begin(), aux_.end(), 0u);
+        std::fill(seek_hints_.begin(), seek_hints_.end(), std::uint16_t{0});
+        hint_shift_ = 0;
         const kallsyms_layout& l = fmt.layout;
         if (fmt.word_bytes != sizeof(word) || fmt.byte_order != Arch::byte_order || !Format::accepts(fmt))
             return {errc::invalid_argument};
@@ -102,6 +111,19 @@ public:
         auto rec = names_.body(br_, 0, detail::names_stream<R, Arch>::random, r);
         if (!rec) return rec.error();
         if (auto e = detail::expand(tokens_, *rec, buf, type, l.names); !e) return e.error();
+        // The arrays lookups probe at random, lent once here when the reader
+        // lends its memory: each probe is then a load, not a reader call
+        // and a copy.
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
+        lent_addresses_ = br_.view(detail::address_array<Format>(fmt_), std::size_t{fmt.count} * width);
+        if (marker_bytes != 0)
+            lent_markers_ = br_.view(*l.markers, std::size_t{(fmt.count + 255) / 256} * marker_bytes);
+        if (seq_bytes != 0) lent_seqs_ = br_.view(*l.seqs_of_names, std::size_t{fmt.count} * seq_bytes);
+        if (marker_stride_ == 256) {
+            const std::size_t blocks = (fmt.count + 255) / 256;
+            for (std::uint8_t shift = 4; shift < 8 && hint_shift_ == 0; ++shift)
+                if (blocks * ((256u >> shift) - 1) <= hint_entries) hint_shift_ = shift;
+        }
         n_ = fmt.count;
         return {};
     }
@@ -163,6 +185,7 @@ public:
     /// Address of symbol `i`: one read.
     constexpr result<std::uint64_t> address_at(std::uint32_t i) {
         if (i >= n_) return status{errc::invalid_argument};
+        if (!lent_addresses_.empty()) return lent_address(i);
         std::uint64_t a = 0;
         if (status s = detail::read_addresses<Format>(br_, fmt_, i, std::span(&a, 1)); !s) return s;
         return a;
@@ -175,22 +198,14 @@ public:
         return detail::read_addresses<Format>(br_, fmt_, first, out);
     }
 
-    /// Symbol `i`: a marker read, at most 255 records skipped in one window,
-    /// the record expanded into `name`, its address and the next higher one.
+    /// Symbol `i`: a marker read, the records before it in its block skipped
+    /// (fewer than 16 once seek() has hints there, else up to 255), the
+    /// record expanded into `name`, its address and the next higher one.
     constexpr result<symbol> at(std::uint32_t i, std::span<char> name) {
         if (i >= n_) return status{errc::invalid_argument};
         auto off = seek(i);
         if (!off) return off.error();
-        symbol sym;
-        sym.index = i;
-        if (status s = expand_at(*off, name, sym, detail::names_stream<R, Arch>::random); !s) return s;
-        auto a = address_at(i);
-        if (!a) return a.error();
-        sym.address = *a;
-        auto next = next_higher(i + 1, *a);
-        if (!next) return next.error();
-        sym.size = *next;
-        return sym;
+        return at_offset(i, *off, name);
     }
 
     /// Calls `visit(const symbol&)` for every symbol in table order. `visit`
@@ -301,6 +316,86 @@ public:
         return {};
     }
 
+    /// Bytes decode_range(first, last, ...) writes into `names_out`: every
+    /// name of symbols [first, last) with its NUL, which is the sum of the
+    /// lengths of their tokens (the type letter stands in for the NUL). A
+    /// pass over the names stream that copies no text, so a caller can
+    /// size the output exactly, as ZSTD_getFrameContentSize sizes a
+    /// frame's. Exact for every range decode_range accepts; `corrupt` for a
+    /// malformed record header (a name decode_range rejects for its length
+    /// or for having no text may be counted here all the same).
+    constexpr result<std::size_t> names_bytes(std::uint32_t first, std::uint32_t last) {
+        if (first > last || last > n_) return status{errc::invalid_argument};
+        if (first == last) return std::size_t{0};
+        auto start = seek(first);
+        if (!start) return start.error();
+        std::uint64_t off = *start;
+        std::size_t total = 0;
+        for (std::uint32_t i = first; i < last;) {
+            // Records wholly in the window: the token lengths of every byte
+            // of the stretch, less those of the header bytes, so that the
+            // only serial walk is over headers (no loop a record whose exit
+            // the branch predictor cannot learn).
+            const std::size_t avail = names_.available(off);
+            const std::byte* p = avail != 0 ? names_.data_at(off) : nullptr;
+            std::size_t pos = 0, headers = 0;
+            while (i < last && pos < avail) {
+                detail::record r;
+                if (detail::parse_record(p + pos, avail - pos, r) != detail::parse_state::ok || r.size() > avail - pos)
+                    break;
+                headers += tokens_.length(static_cast<std::uint8_t>(p[pos]));
+                if (r.hdr == 2) headers += tokens_.length(static_cast<std::uint8_t>(p[pos + 1]));
+                pos += r.size();
+                ++i;
+            }
+            total += detail::token_bytes(tokens_, p, pos) - headers;
+            off += pos;
+            if (i < last) {
+                // A record at the window's edge, or a bad one: the checked path.
+                detail::record r;
+                auto rec = names_.body(br_, off, names::sequential, r);
+                if (!rec) return rec.error();
+                total += detail::token_bytes(tokens_, rec->data(), rec->size());
+                off += r.size();
+                ++i;
+            }
+        }
+        return total;
+    }
+    /// names_bytes over the whole table.
+    constexpr result<std::size_t> names_bytes() { return names_bytes(0, n_); }
+
+    /// Bulk decode of symbols [first, last): the names, NUL-terminated and
+    /// packed one after the other in table order, into `names_out`; symbol
+    /// first + k's address into addresses[k] and, when `types` is not
+    /// empty, its nm type into types[k]. Returns the bytes of `names_out` used
+    /// (names_bytes(first, last)); bytes after them may have been
+    /// overwritten. Gives for each symbol exactly the name, type and address
+    /// for_each does, and fails where for_each fails (the same address-order
+    /// and marker checks, `corrupt` for a name longer than
+    /// name_buffer_size - 1 where for_each's name buffer gives `capacity`).
+    ///
+    /// No per-symbol buffer, visitor or size: each record is expanded
+    /// straight into `names_out` with one 16-byte copy per token, and addresses
+    /// are decoded in one pass (in place when the reader lends its memory).
+    /// `capacity` when `addresses` or a non-empty `types` holds fewer than
+    /// last - first entries or `names_out` fewer than the names need; nothing is
+    /// ever written outside the spans.
+    constexpr result<std::size_t> decode_range(std::uint32_t first, std::uint32_t last, std::span<char> names_out,
+                                               std::span<std::uint64_t> addresses, std::span<char> types = {}) {
+        if (first > last || last > n_) return status{errc::invalid_argument};
+        const std::uint32_t count = last - first;
+        if (addresses.size() < count || (!types.empty() && types.size() < count)) return status{errc::capacity};
+        if (count == 0) return std::size_t{0};
+        if (status s = bulk_addresses(first, addresses.first(count)); !s) return s;
+        return bulk_names(first, last, names_out, types.empty() ? nullptr : types.data());
+    }
+    /// decode_range over the whole table.
+    constexpr result<std::size_t> decode_all(std::span<char> names_out, std::span<std::uint64_t> addresses,
+                                             std::span<char> types = {}) {
+        return decode_range(0, n_, names_out, addresses, types);
+    }
+
     /// The symbol named `name` (without its type letter). With
     /// kallsyms_seqs_of_names this is a binary search (the kernel's
     /// kallsyms_lookup_names); without, a scan in table order (its pre-6.2
@@ -349,8 +444,12 @@ public:
         std::array<std::byte, (address_block + 1) * 8> raw;  // filled by the read before use
         const std::uint64_t from = detail::address_array<Format>(fmt_) + std::uint64_t{lo} * width;
         const std::byte* src = raw.data();  // raw, or the reader's own memory
-        if (auto v = br_.view(from, (hi - lo) * width); !v.empty()) {
-            src = v.data();
+        if (!lent_addresses_.empty()) {
+            src = lent_addresses_.data() + std::size_t{lo} * width;
+            // The stretch is a dozen cache lines that the ~8 probes below
+            // would miss one after another: ask for them all at once.
+            if (!std::is_constant_evaluated())
+                for (std::size_t b = 0; b < (hi - lo) * width; b += 64) __builtin_prefetch(src + b);
         } else if (status s = br_.read_bytes(from, std::span(raw).first((hi - lo) * width)); !s) {
             return s;
         }
@@ -403,13 +502,21 @@ private:
     // Name offsets kept in aux_: derived markers, or the sorted search's
     // first probes (see detail::name_search).
     static constexpr std::size_t aux_entries = 2048;
+    // Seek hints: the offsets (past the block's marker) of every
+    // 2^hint_shift_-th record of each marker block, filled as seeks pass
+    // them, so that a seek skips fewer than 2^hint_shift_ records rather
+    // than up to 255. A random seek (a name search probe) walks records one
+    // dependent load at a time, so without hints that walk is most of a
+    // search. The stride is the finest of 16, 32, 64, 128 whose hints fit
+    // hint_entries (16 for tables up to 280k symbols).
+    static constexpr std::size_t hint_entries = 16384;
 
     // Stored markers for an in-order walk, read a run at a time.
     struct marker_run {
         std::array<std::uint64_t, 16> v;  // filled by each read before use
         std::uint32_t first = 0, count = 0;
         constexpr result<std::uint64_t> get(kallsyms_table& t, std::uint32_t m) {
-            if (Format::marker_bytes(t.fmt_) == 0) return std::uint64_t{t.aux_[m]};
+            if (Format::marker_bytes(t.fmt_) == 0 || !t.lent_markers_.empty()) return t.marker(m);
             if (m - first >= count) {
                 const std::uint32_t total = (t.n_ + t.marker_stride_ - 1) / t.marker_stride_;
                 if (m >= total) return t.marker(m);
@@ -435,6 +542,9 @@ private:
 
     constexpr result<std::uint64_t> marker(std::uint32_t m) {
         if (Format::marker_bytes(fmt_) == 0) return std::uint64_t{aux_[m]};
+        if ((std::size_t{m} + 1) * Format::marker_bytes(fmt_) <= lent_markers_.size())
+            return load_n(lent_markers_.data() + std::size_t{m} * Format::marker_bytes(fmt_), Format::marker_bytes(fmt_),
+                          Arch::byte_order);
         const std::uint64_t at = *fmt_.layout.markers + std::uint64_t{m} * Format::marker_bytes(fmt_);
         if (Format::marker_bytes(fmt_) == 8) return br_.template read_one<std::uint64_t>(at);
         auto v = br_.template read_one<std::uint32_t>(at);
@@ -463,7 +573,40 @@ private:
     constexpr result<std::uint64_t> seek(std::uint32_t i) {
         auto m = marker(i / marker_stride_);
         if (!m) return m.error();
-        return names_.skip(br_, *m, i % marker_stride_);
+        const std::uint32_t block = i / marker_stride_, r = i % marker_stride_;
+        const std::uint32_t hint_stride = std::uint32_t{1} << hint_shift_;
+        if (hint_shift_ == 0 || r < hint_stride) return names_.skip(br_, *m, r);
+        // From the furthest hint known at or below record i: a skip is the
+        // composition of shorter skips, so the offset is the one the full
+        // skip from the marker gives, and a record the full skip would stop
+        // at stops this one too.
+        std::uint16_t* h = seek_hints_.data() + std::size_t{block} * (256 / hint_stride - 1);
+        const std::uint32_t k = r / hint_stride;  // hint k - 1 is record k * hint_stride's offset past the marker
+        std::uint32_t known = k;
+        while (known > 0 && h[known - 1] == 0) --known;
+        std::uint64_t off = *m + (known > 0 ? h[known - 1] : 0u);
+        for (std::uint32_t j = known; j < k; ++j) {
+            auto next = names_.skip(br_, off, hint_stride);
+            if (!next) return next.error();
+            off = *next;
+            // 0 stays "unknown": no record is 0 bytes past a marker but the first.
+            if (off - *m <= 0xffffu) h[j] = static_cast<std::uint16_t>(off - *m);
+        }
+        return names_.skip(br_, off, r % hint_stride);
+    }
+
+    // at() for a record whose offset the caller has found.
+    constexpr result<symbol> at_offset(std::uint32_t i, std::uint64_t off, std::span<char> name) {
+        symbol sym;
+        sym.index = i;
+        if (status s = expand_at(off, name, sym, detail::names_stream<R, Arch>::random); !s) return s;
+        auto a = address_at(i);
+        if (!a) return a.error();
+        sym.address = *a;
+        auto next = next_higher(i + 1, *a);
+        if (!next) return next.error();
+        sym.size = *next;
+        return sym;
     }
 
     // Expands the record at `off` into sym (type, name) through the checked
@@ -499,6 +642,82 @@ private:
         return r.size();
     }
 
+    // decode_range's addresses: decoded in one pass, from the reader's own
+    // memory when it lends it, else read 128 entries at a time; then the
+    // order check for_each makes.
+    constexpr status bulk_addresses(std::uint32_t first, std::span<std::uint64_t> out) {
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
+        const std::uint64_t at = detail::address_array<Format>(fmt_) + std::uint64_t{first} * width;
+        if (auto v = br_.view(at, out.size() * width); !v.empty()) {
+            detail::decode_addresses<Arch, Format>(fmt_, v.data(), at, out);
+        } else if (status s = detail::read_addresses<Format>(br_, fmt_, first, out); !s) {
+            return s;
+        }
+        // An or-reduction, not an early exit: no branch per entry to mispredict.
+        bool unsorted = false;
+        for (std::size_t k = 1; k < out.size(); ++k) unsorted |= out[k] < out[k - 1];
+        if (unsorted) {
+            for (std::size_t k = 1; k < out.size(); ++k)
+                if (out[k] < out[k - 1]) return {errc::corrupt, at + k * width};
+        }
+        return {};
+    }
+
+    // decode_range's names. Records wholly inside the names window (all of
+    // them, when the reader lends its memory) are parsed in place; the
+    // others take the checked path, which refills the window.
+    constexpr result<std::size_t> bulk_names(std::uint32_t first, std::uint32_t last, std::span<char> out,
+                                             char* types) {
+        auto start = seek(first);
+        if (!start) return start.error();
+        std::uint64_t off = *start;
+        std::size_t pos = 0;  // bytes of `out` used
+        // Real tables: every token has text and fits its slot, so a record
+        // is one slot copy per token with no per-token check.
+        bool all_fit = tokens_.max_length() <= token_table::pad;
+        for (std::size_t t = 0; all_fit && t < 256; ++t) all_fit = tokens_.length(static_cast<std::uint8_t>(t)) != 0;
+        std::uint32_t next_marker = (first / marker_stride_ + 1) * marker_stride_;
+        marker_run run;
+        for (std::uint32_t i = first; i < last;) {
+            const std::uint32_t stop = std::min(last, next_marker);
+            if (const std::size_t avail = names_.available(off); all_fit && avail != 0) {
+                const detail::bulk_step st = detail::expand_records(tokens_, names_.data_at(off), avail, stop - i,
+                                                                    out.data() + pos, out.size() - pos,
+                                                                    types ? types + (i - first) : nullptr);
+                off += st.in;
+                pos += st.out;
+                i += st.records;
+            }
+            if (i < stop) {
+                // One record through the checked path: a window edge, a
+                // record the fast loop declined, or the output's end.
+                char type = 0;
+                detail::record r;
+                auto rec = names_.body(br_, off, names::sequential, r);
+                if (!rec) return rec.error();
+                const std::size_t room = std::min(out.size() - pos, name_buffer_size);
+                auto n = detail::expand(tokens_, *rec, out.subspan(pos, room), type, fmt_.layout.names + off);
+                if (!n) {
+                    // A name that outgrew name_buffer_size, not the output.
+                    if (n.error().code() == errc::capacity && room == name_buffer_size)
+                        return status{errc::corrupt, fmt_.layout.names + off};
+                    return n.error();
+                }
+                if (types) types[i - first] = type;
+                pos += *n + 1;
+                off += r.size();
+                ++i;
+            }
+            if (i == next_marker && i < last) {
+                next_marker += marker_stride_;
+                auto m = run.get(*this, i / marker_stride_);
+                if (!m) return m.error();
+                if (*m != off) return status{errc::corrupt, fmt_.layout.markers.value_or(fmt_.layout.names)};
+            }
+        }
+        return pos;
+    }
+
     // Distance from `at` to the first address above it among symbols
     // [j, n), read 16 at a time; 0 when none is.
     constexpr result<std::uint64_t> next_higher(std::uint32_t j, std::uint64_t at) {
@@ -509,12 +728,22 @@ private:
         for (; j < n_; j += static_cast<std::uint32_t>(chunk)) {
             const std::size_t c = std::min<std::size_t>(chunk, n_ - j);
             const std::uint64_t where = detail::address_array<Format>(fmt_) + std::uint64_t{j} * width;
-            if (status s = br_.read_bytes(where, std::span(raw).first(c * width)); !s) return s;
-            detail::decode_addresses<Arch, Format>(fmt_, raw.data(), where, std::span(a).first(c));
+            const std::byte* src = raw.data();
+            if (!lent_addresses_.empty()) src = lent_addresses_.data() + std::size_t{j} * width;
+            else if (status s = br_.read_bytes(where, std::span(raw).first(c * width)); !s) return s;
+            detail::decode_addresses<Arch, Format>(fmt_, src, where, std::span(a).first(c));
             for (std::size_t k = 0; k < c; ++k)
                 if (a[k] > at) return a[k] - at;
         }
         return std::uint64_t{0};
+    }
+
+    // Address of symbol i (< n_) from the lent address array.
+    constexpr std::uint64_t lent_address(std::uint32_t i) const noexcept {
+        const std::size_t width = detail::address_entry_bytes<Format>(fmt_);
+        const std::size_t at = std::size_t{i} * width;
+        return detail::decode_entry<word, Format>(fmt_, load_n(lent_addresses_.data() + at, width, Arch::byte_order),
+                                                  detail::address_array<Format>(fmt_) + at);
     }
 
     constexpr status build_address_sample() {
@@ -543,6 +772,11 @@ private:
     std::uint32_t sample_stride_ = 0;                      // 0: not sampled yet
     std::uint32_t sample_count_ = 0;
     std::array<std::uint32_t, aux_entries> aux_{};
+    std::array<std::uint16_t, hint_entries> seek_hints_{};  // 0: not known yet
+    std::uint8_t hint_shift_ = 0;                            // 0: no hints
+    // The whole address array, markers and seqs_of_names as the reader
+    // lends them (empty when it does not).
+    std::span<const std::byte> lent_addresses_{}, lent_markers_{}, lent_seqs_{};
 };
 
 }  // namespace ksym

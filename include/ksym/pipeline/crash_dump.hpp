@@ -144,7 +144,7 @@ public:
     }
 
     /// Calls `f(kallsyms_table<reader_ref, Traits>&)` with the table opened
-    /// (on the stack, about 45 KiB) and returns f's status or the open failure.
+    /// (on the stack, about 80 KiB) and returns f's status or the open failure.
     template <class F>
     status with_table(F&& f) {
         return with_opened_table(arch_, ref_, kallsyms_, f);

@@ -216,7 +216,7 @@ public:
     }
 
     /// Calls `f(kallsyms_table<reader_ref, Traits>&)` with this image's table
-    /// opened (on the stack: one table, about 45 KiB) and returns f's status,
+    /// opened (on the stack: one table, about 80 KiB) and returns f's status,
     /// or the open failure.
     template <class F>
     status with_table(F&& f) {

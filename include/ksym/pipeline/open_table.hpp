@@ -12,7 +12,7 @@ namespace ksym {
 
 /// Calls `f(kallsyms_table<reader_ref, Traits>&)` for target `arch` with
 /// the table `fmt` describes opened over `reader` (on the stack: one table,
-/// about 45 KiB), and returns f's status or the open failure. What the
+/// about 80 KiB), and returns f's status or the open failure. What the
 /// pipelines' with_table() share.
 template <class F>
 status with_opened_table(arch_id arch, reader_ref reader, const kallsyms_format& fmt, F&& f) {

@@ -29,9 +29,11 @@ struct name_search {
         const std::uint8_t width = Table::format_policy::seq_bytes(f);
         std::array<std::byte, 4> raw{};
         const std::uint64_t at = *f.layout.seqs_of_names + std::uint64_t{k} * width;
-        if (status s = t.br_.read_bytes(at, std::span(raw).first(width)); !s) return s;
-        const std::uint64_t v = width == 3 ? load_n(raw.data(), 3, std::endian::big)
-                                           : load_n(raw.data(), 4, Table::arch_type::byte_order);
+        const std::byte* p = raw.data();
+        if ((std::size_t{k} + 1) * width <= t.lent_seqs_.size()) p = t.lent_seqs_.data() + std::size_t{k} * width;
+        else if (status s = t.br_.read_bytes(at, std::span(raw).first(width)); !s) return s;
+        const std::uint64_t v = width == 3 ? load_n(p, 3, std::endian::big)
+                                           : load_n(p, 4, Table::arch_type::byte_order);
         if (v >= t.n_) return status{errc::corrupt, at};
         return static_cast<std::uint32_t>(v);
     }
@@ -72,6 +74,9 @@ struct name_search {
         const bool cache = Table::format_policy::marker_bytes(t.fmt_) != 0;  // otherwise aux_ holds derived markers
         std::uint32_t lo = 0, hi = t.n_;
         std::size_t node = 0;  // the probe's place in the tree: children 2k+1 (left), 2k+2 (right)
+        // The record of the last probe that set hi: the answer's, when
+        // there is one (lo ends at that hi), so it needs no second seek.
+        std::uint64_t hit = 0;
         while (lo < hi) {
             const std::uint32_t mid = lo + (hi - lo) / 2;
             const bool cached = cache && node + 1 < (std::size_t{1} << probe_levels);
@@ -93,13 +98,14 @@ struct name_search {
                 node = 2 * node + 2;
             } else {
                 hi = mid;
+                hit = off;
                 node = 2 * node + 1;
             }
         }
         if (lo >= t.n_) return status{errc::not_found};
         auto seq = seq_at(t, lo);
         if (!seq) return seq.error();
-        auto sym = t.at(*seq, buf);
+        auto sym = t.at_offset(*seq, hit, buf);
         if (!sym) return sym.error();
         if (cleanup(sym->name, Table::format_policy::suffix_rule(t.fmt_)) != name) return status{errc::not_found};
         return sym;
