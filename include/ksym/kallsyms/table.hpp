@@ -37,8 +37,10 @@ class kallsyms_index;
 /// kallsyms_format. It reads through a window and keeps caches, so its
 /// lookups are not const and one table serves one thread at a time; for
 /// concurrent lookups build a kallsyms_index, whose lookups are const.
-/// A third of the object is seek hints (see seek()), which take a name
-/// search without an index from ~3.7 to ~1 µs on a 200k-symbol kernel.
+/// `SeekHints` 16-bit entries, 32 KiB of the object by default, are seek
+/// hints (see seek()): they take a name search without an index from ~3.7
+/// to ~1 µs on a 200k-symbol kernel. Where memory is dearer than that
+/// (firmware), 0 leaves them out.
 ///
 /// When the reader lends its memory (LendingReader), open() keeps views of
 /// the address array, kallsyms_markers and kallsyms_seqs_of_names, and
@@ -52,7 +54,8 @@ class kallsyms_index;
 /// `Format` says which format facts are read at run time: runtime_format
 /// (the default) decodes any table of the target; a fixed_format compiles
 /// the code of one configuration only (see format.hpp).
-template <MemoryReader R, ArchTraits Arch, kallsyms_format_policy Format = runtime_format>
+template <MemoryReader R, ArchTraits Arch, kallsyms_format_policy Format = runtime_format,
+          std::size_t SeekHints = 16384>
 class kallsyms_table {
 public:
     using word = typename Arch::word;
@@ -119,7 +122,7 @@ public:
         if (marker_bytes != 0)
             lent_markers_ = br_.view(*l.markers, std::size_t{(fmt.count + 255) / 256} * marker_bytes);
         if (seq_bytes != 0) lent_seqs_ = br_.view(*l.seqs_of_names, std::size_t{fmt.count} * seq_bytes);
-        if (marker_stride_ == 256) {
+        if (hint_entries != 0 && marker_stride_ == 256) {
             const std::size_t blocks = (fmt.count + 255) / 256;
             for (std::uint8_t shift = 4; shift < 8 && hint_shift_ == 0; ++shift)
                 if (blocks * ((256u >> shift) - 1) <= hint_entries) hint_shift_ = shift;
@@ -509,7 +512,7 @@ private:
     // dependent load at a time, so without hints that walk is most of a
     // search. The stride is the finest of 16, 32, 64, 128 whose hints fit
     // hint_entries (16 for tables up to 280k symbols).
-    static constexpr std::size_t hint_entries = 16384;
+    static constexpr std::size_t hint_entries = SeekHints;
 
     // Stored markers for an in-order walk, read a run at a time.
     struct marker_run {
