@@ -31,10 +31,7 @@
 # the test is skipped (exit 77) unless CI=true or KSYM_REQUIRE_CORPUS=1.
 set -euo pipefail
 ksym=$1
-root=${KSYM_CORPUS:-${KSYM_CACHE:+$KSYM_CACHE/corpus}}
-root=${root:-${HOME:-/root}/.cache/ksym/corpus}
-required=0
-[ "${CI:-}" = true ] || [ "${KSYM_REQUIRE_CORPUS:-}" = 1 ] && required=1
+. "$(dirname "$0")/corpus_env.sh"
 cases=(amd64-7 arm64-7)
 
 present=0

@@ -12,12 +12,7 @@
 # (exit 77) unless CI=true or KSYM_REQUIRE_CORPUS=1.
 set -euo pipefail
 ksym=$1
-if [ -n "${KSYM_CORPUS:-}" ]; then root=$KSYM_CORPUS
-elif [ -n "${KSYM_CACHE:-}" ]; then root=$KSYM_CACHE/corpus
-else root=${HOME:-/root}/.cache/ksym/corpus
-fi
-required=0
-{ [ "${CI:-}" = true ] || [ "${KSYM_REQUIRE_CORPUS:-}" = 1 ]; } && required=1
+. "$(dirname "$0")/corpus_env.sh"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
