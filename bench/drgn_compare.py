@@ -26,17 +26,21 @@ import sys
 import time
 
 
+# The symbols drgn's builtin loader takes, in its argument order.
+LOADER_SYMBOLS = [
+    "kallsyms_names",
+    "kallsyms_token_table",
+    "kallsyms_token_index",
+    "kallsyms_num_syms",
+    "kallsyms_offsets",
+    "kallsyms_relative_base",
+    "kallsyms_addresses",
+    "_stext",
+]
+
+
 def parse_map(path):
-    want = {
-        "kallsyms_names",
-        "kallsyms_token_table",
-        "kallsyms_token_index",
-        "kallsyms_num_syms",
-        "kallsyms_offsets",
-        "kallsyms_relative_base",
-        "kallsyms_addresses",
-        "_stext",
-    }
+    want = set(LOADER_SYMBOLS)
     found = {}
     with open(path) as f:
         for line in f:
@@ -112,17 +116,7 @@ def main():
         os.environ.setdefault("DRGN_KALLSYMS_LONG", "1")
         prog = drgn.Program()
         prog.set_core_dump(core)
-        order = [
-            "kallsyms_names",
-            "kallsyms_token_table",
-            "kallsyms_token_index",
-            "kallsyms_num_syms",
-            "kallsyms_offsets",
-            "kallsyms_relative_base",
-            "kallsyms_addresses",
-            "_stext",
-        ]
-        locs = [syms.get(name, 0) for name in order]
+        locs = [syms.get(name, 0) for name in LOADER_SYMBOLS]
 
         def fn():
             return loader(prog, *locs)
